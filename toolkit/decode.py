@@ -1,0 +1,497 @@
+"""Turn the bytes of one input file into text without losing or silently mangling a byte.
+
+Decision order, first match wins:
+
+1. no bytes -> ``Rejected("empty")``;
+2. an explicit ``encoding`` -> that codec, strictly, else with ``errors="replace"``;
+3. a BOM (UTF-32 before UTF-16; UTF-8 -> ``utf-8-sig``);
+4. NUL or many control bytes -> UTF-16/32 without BOM if a strict decode reads as text,
+   otherwise ``Rejected("binary")``;
+5. strict UTF-8;
+6. chardet, mapped to a superset codec and verified by a strict decode; GB18030 and
+   Big5-HKSCS are told apart by the share of common Chinese characters they produce;
+7. line by line (UTF-8, GB18030, Big5-HKSCS, CP950 per line) -> method ``"mixed"``;
+8. the best reading with ``errors="replace"``, or ``Rejected("undecodable")`` when more
+   than 5 % of the decoded characters are U+FFFD.
+
+The module is pure: no I/O, no printing, no mutable module state.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import chardet
+
+__all__ = ["Decoded", "Rejected", "decode_bytes"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text decoded from one file, with how the encoding was decided.
+
+    ``detected`` and ``confidence`` are chardet's own answer, kept even when verification
+    chose another codec; ``encoding`` is the codec actually used.  Method ``"chardet"``
+    means statistical detection (chardet plus this module's checks), ``"mixed"`` means
+    per-line codecs listed in ``line_encodings`` as ``(first line index, codec)`` runs.
+
+    >>> Decoded("中文", "utf-8", None, 1.0, "utf8", True, 0).line_encodings
+    ()
+    """
+
+    text: str
+    encoding: str
+    detected: str | None
+    confidence: float | None
+    method: str
+    strict: bool
+    replacements: int
+    line_encodings: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A file that is not turned into text: ``reason`` is a stable code, ``detail`` a sentence.
+
+    >>> Rejected("empty", "file is empty (0 bytes)", 0).reason
+    'empty'
+    """
+
+    reason: str
+    detail: str
+    size: int
+
+
+_GB18030 = "gb18030"
+_BIG5 = ("big5hkscs", "cp950")  # HKSCS first: superset of plain Big5 for text; CP950 adds the euro sign
+_CHINESE = (_GB18030, *_BIG5)
+_UTF8 = "utf-8"
+_UTF8_SIG = "utf-8-sig"
+
+# Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, tuple[str, ...]], ...] = (
+    (codecs.BOM_UTF32_LE, ("utf-32", "utf-16")),  # FF FE 00 00 may also be UTF-16-LE + U+0000
+    (codecs.BOM_UTF32_BE, ("utf-32",)),
+    (codecs.BOM_UTF8, (_UTF8_SIG,)),
+    (codecs.BOM_UTF16_LE, ("utf-16",)),
+    (codecs.BOM_UTF16_BE, ("utf-16",)),
+)
+
+# Below this size chardet is restricted to the encodings a Chinese corpus really uses.
+_SHORT_INPUT = 64
+_SHORT_CANDIDATES = (_UTF8, _GB18030, "big5hkscs")
+
+# Control bytes that never occur in ASCII-compatible text; ESC (ISO-2022) and SUB (DOS EOF) are tolerated.
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in b"\t\n\v\f\r\x1a\x1b") + b"\x7f"
+_BINARY_CONTROL_SHARE = 0.02
+_MAX_REPLACEMENT_SHARE = 0.05
+_MIN_TEXT_SHARE = 0.95  # share of text-like characters a BOM-less UTF-16/32 reading needs
+_MIN_CHINESE_SCORE = 0.5  # below this a GB/Big5 reading chardet did not name is not trusted
+_CONFIDENT = 0.5  # chardet confidence at which a non-Chinese answer wins outright
+
+_GB_NAMES = frozenset(
+    {"gb2312", "gbk", "gb18030", "euc-cn", "euccn", "cp936", "ms936", "windows-936", "x-gbk",
+     "hz", "hz-gb-2312", "chinese", "csgb2312", "csgbk", "csgb18030"}
+)
+_BIG5_NAMES = frozenset({"cp950", "ms950", "windows-950", "csbig5", "cn-big5", "x-x-big5"})
+
+# (first, last) code point ranges.
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+# Punctuation shared by Simplified and Traditional text; it says nothing about GB vs Big5.
+_NEUTRAL_RANGES = (
+    (0xA0, 0xA0), (0xB7, 0xB7), (0x2010, 0x206F), (0x3000, 0x303F),
+    (0xFE30, 0xFE4F), (0xFF00, 0xFF60), (0xFFE0, 0xFFEF),
+)
+# Other characters plausible in a Chinese corpus: Latin, Greek, Cyrillic, symbols, kana, bopomofo, emoji.
+_TEXTLIKE_RANGES = (
+    (0xA1, 0x24F), (0x370, 0x4FF), (0x2100, 0x27BF), (0x3040, 0x312F), (0x31A0, 0x31BF),
+    (0x3200, 0x33FF), (0x1F000, 0x1FAFF),
+)
+
+
+class _Stats(NamedTuple):
+    chars: int  # all characters
+    textlike: int  # printable ASCII, whitespace and the ranges above
+    cjk: int  # CJK ideographs
+    common: int  # CJK ideographs in the common set
+    judged: int  # non-ASCII characters that are not neutral punctuation
+
+    @property
+    def score(self) -> float:
+        """Share of judged characters that are common Chinese characters."""
+        return self.common / self.judged if self.judged else 0.0
+
+    @property
+    def text_share(self) -> float:
+        return self.textlike / self.chars if self.chars else 0.0
+
+
+def _in(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def _is_cjk(ch: str) -> bool:
+    return _in(ord(ch), _CJK_RANGES)
+
+
+@functools.cache
+def _common_chars() -> frozenset[str]:
+    """GB2312 level 1 (3755 Simplified) plus Big5 level 1 (5401 Traditional) characters."""
+    chars: set[str] = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            _add_cjk(chars, bytes((lead, trail)), _GB18030)
+    for lead in range(0xA4, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            if (lead << 8 | trail) <= 0xC67E:
+                _add_cjk(chars, bytes((lead, trail)), "big5hkscs")
+    return frozenset(chars)
+
+
+def _add_cjk(chars: set[str], pair: bytes, codec: str) -> None:
+    try:
+        ch = pair.decode(codec)
+    except UnicodeDecodeError:
+        return
+    if len(ch) == 1 and _is_cjk(ch):  # gb18030 maps the unused D7FA..D7FE to private use
+        chars.add(ch)
+
+
+def _stats(text: str) -> _Stats:
+    common_set = _common_chars()
+    textlike = cjk = common = judged = 0
+    for ch, n in Counter(text).items():
+        code = ord(ch)
+        if code < 0x80:
+            if 0x20 <= code < 0x7F or ch in "\t\n\r\f\v":
+                textlike += n
+            continue
+        if _in(code, _NEUTRAL_RANGES):
+            textlike += n
+            continue
+        judged += n
+        if _in(code, _CJK_RANGES):
+            textlike += n
+            cjk += n
+            if ch in common_set:
+                common += n
+        elif _in(code, _TEXTLIKE_RANGES):
+            textlike += n
+    return _Stats(len(text), textlike, cjk, common, judged)
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeError, LookupError):
+        return None
+
+
+def _lenient(data: bytes, codec: str) -> tuple[str, int]:
+    """Decode with U+FFFD for bad bytes; return the text and how many U+FFFD decoding inserted."""
+    text = data.decode(codec, errors="replace")
+    # "ignore" resumes exactly where "replace" does, so it shows the U+FFFD already in the data.
+    genuine = data.decode(codec, errors="ignore").count("\ufffd")
+    return text, text.count("\ufffd") - genuine
+
+
+def _codecs_for(answer: str | None) -> tuple[str, ...]:
+    """Python codecs to try for a chardet answer, supersets first; () when unusable."""
+    if not answer:
+        return ()
+    name = answer.strip().lower().replace("_", "-")
+    if name in _GB_NAMES or name.startswith("gb"):
+        return (_GB18030,)  # never Python's gb2312: it maps two punctuation marks differently
+    if "big5" in name or name in _BIG5_NAMES:
+        return _BIG5
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return ()
+    if not getattr(info, "_is_text_encoding", True):
+        return ()
+    return (info.name,)
+
+
+def _detect(data: bytes) -> tuple[str | None, float | None]:
+    """chardet's answer and confidence, or (None, None) if it has none or fails."""
+    try:
+        if len(data) < _SHORT_INPUT:
+            # no_match_encoding must be among the included ones (else chardet warns); strict
+            # UTF-8 already failed, so a "utf-8" answer here means chardet found nothing.
+            result = chardet.detect(
+                data, prefer_superset=True, include_encodings=_SHORT_CANDIDATES, no_match_encoding=_UTF8
+            )
+            if result.get("encoding") not in (None, _UTF8):
+                return result["encoding"], _confidence(result.get("confidence"))
+        result = chardet.detect(data, prefer_superset=True)
+    except Exception:  # a detector bug must not take the run down; treat it as "no answer"
+        return None, None
+    encoding = result.get("encoding")
+    return (encoding, _confidence(result.get("confidence"))) if encoding else (None, None)
+
+
+def _confidence(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _looks_like_text(text: str) -> bool:
+    """True when a BOM-less wide decode reads as text rather than random code points."""
+    stats = _stats(text)
+    if stats.text_share < _MIN_TEXT_SHARE:
+        return False
+    return stats.cjk == 0 or stats.common / stats.cjk >= _MIN_CHINESE_SCORE
+
+
+def _wide(data: bytes, codecs_to_try: tuple[str, ...]) -> tuple[str, str] | None:
+    """The best strict UTF-16/32 reading that looks like text, as (codec, text)."""
+    best: tuple[float, str, str] | None = None
+    for codec in codecs_to_try:
+        unit = 4 if "32" in codec else 2
+        if len(data) % unit:
+            continue
+        text = _strict(data, codec)
+        if text is None or not _looks_like_text(text):
+            continue
+        share = _stats(text).text_share
+        if best is None or share > best[0]:
+            best = (share, codec, text)
+    return (best[1], best[2]) if best else None
+
+
+_WIDE = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
+
+
+def _best_chinese(data: bytes, prefer: tuple[str, ...]) -> tuple[str, str, float] | None:
+    """Strict GB18030 vs Big5-HKSCS/CP950 reading with the higher score, as (codec, text, score)."""
+    best: tuple[float, bool, str, str] | None = None
+    for family in ((_GB18030,), _BIG5):
+        for codec in family:
+            text = _strict(data, codec)
+            if text is None:
+                continue
+            key = (_stats(text).score, codec in prefer, codec, text)
+            if best is None or key[:2] > best[:2]:
+                best = key
+            break  # first strict codec of a family is its reading
+    return (best[2], best[3], best[0]) if best else None
+
+
+class _Lines(NamedTuple):
+    text: str
+    replacements: int
+    runs: tuple[tuple[int, str], ...]
+    main_codec: str  # codec that decoded the most bytes
+
+
+def _by_lines(data: bytes, extra: tuple[str, ...], prefer: tuple[str, ...], bom: bool) -> _Lines:
+    """Decode each b"\\n"-separated line on its own; lenient only where no codec is strict."""
+    candidates = tuple(dict.fromkeys((_UTF8, *_CHINESE, *extra)))
+    parts = data.split(b"\n")
+    texts: list[str] = []
+    used: list[str | None] = []  # None: pure ASCII, reads the same in every candidate
+    total = 0
+    previous = prefer[0] if prefer else None
+    for index, part in enumerate(parts):
+        if part.isascii():
+            texts.append(part.decode("ascii"))
+            used.append(None)
+            continue
+        order = (_UTF8_SIG, *candidates) if bom and index == 0 else candidates
+        codec, text, bad = _decode_line(part, order, previous)
+        texts.append(text)
+        used.append(codec)
+        total += bad
+        previous = codec
+    resolved = _fill_neutral(used, prefer)
+    runs: list[tuple[int, str]] = []
+    weight: Counter[str] = Counter()
+    for index, codec in enumerate(resolved):
+        if not runs or runs[-1][1] != codec:
+            runs.append((index, codec))
+        weight[codec] += len(parts[index])
+    main = weight.most_common(1)[0][0] if weight else _UTF8
+    return _Lines("\n".join(texts), total, tuple(runs), main)
+
+
+def _decode_line(part: bytes, order: tuple[str, ...], previous: str | None) -> tuple[str, str, int]:
+    """(codec, text, replacements) for one non-ASCII line."""
+    if order[0] in (_UTF8, _UTF8_SIG):
+        text = _strict(part, order[0])
+        if text is not None:
+            return order[0], text, 0
+    scored: list[tuple[tuple[float, int, bool, int], str, str, int]] = []
+    for rank, codec in enumerate(order):
+        text = _strict(part, codec)
+        if text is not None:
+            scored.append(((_stats(text).score, 0, codec == previous, -rank), codec, text, 0))
+    if not scored:
+        for rank, codec in enumerate(order):
+            try:
+                text, bad = _lenient(part, codec)
+            except (UnicodeError, LookupError):
+                continue
+            scored.append(((_stats(text).score, -bad, codec == previous, -rank), codec, text, bad))
+    if not scored:  # unreachable with the built-in codecs; keep every byte visible anyway
+        return _UTF8, part.decode(_UTF8, errors="replace"), len(part)
+    _, codec, text, bad = max(scored, key=lambda item: item[0])
+    return codec, text, bad
+
+
+def _fill_neutral(used: list[str | None], prefer: tuple[str, ...]) -> list[str]:
+    """Give pure-ASCII lines the codec of the line before (or after, at the start)."""
+    first = next((codec for codec in used if codec is not None), prefer[0] if prefer else _UTF8)
+    resolved: list[str] = []
+    current = first
+    for codec in used:
+        if codec is not None:
+            current = codec
+        resolved.append(current)
+    return resolved
+
+
+def _family(codec: str) -> str:
+    return _UTF8 if codec in (_UTF8, _UTF8_SIG) else codec
+
+
+def _too_damaged(replacements: int, chars: int) -> bool:
+    return chars == 0 or replacements / chars > _MAX_REPLACEMENT_SHARE
+
+
+def _undecodable(size: int, codec: str, replacements: int, chars: int) -> Rejected:
+    return Rejected(
+        "undecodable",
+        f"no encoding decodes it cleanly; the best, {codec}, needs {replacements} replacement "
+        f"characters in {chars} characters ({size} bytes)",
+        size,
+    )
+
+
+def _override(data: bytes, encoding: str) -> Decoded | Rejected:
+    codec = codecs.lookup(encoding).name  # LookupError for an unknown name is the caller's to report
+    try:
+        text = data.decode(encoding)
+        return Decoded(text, codec, None, None, "override", True, 0)
+    except UnicodeError:
+        pass
+    try:
+        text, bad = _lenient(data, encoding)
+    except LookupError:
+        raise
+    except Exception:  # a codec without "replace" support (e.g. idna) must not crash the run
+        return Rejected(
+            "undecodable", f"the requested codec {codec} cannot decode it ({len(data)} bytes)", len(data)
+        )
+    return Decoded(text, codec, None, None, "override", False, bad)
+
+
+def _from_lines(
+    lines: _Lines, detected: str | None, confidence: float | None, bom: bool
+) -> Decoded:
+    families = {_family(codec) for _, codec in lines.runs}
+    strict = lines.replacements == 0
+    if len(families) > 1:
+        return Decoded(
+            lines.text, "mixed", detected, confidence, "mixed", strict, lines.replacements, lines.runs
+        )
+    codec = lines.main_codec
+    if bom:
+        return Decoded(lines.text, _UTF8_SIG, None, 1.0, "bom", strict, lines.replacements)
+    return Decoded(lines.text, codec, detected, confidence, "chardet", strict, lines.replacements)
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded | Rejected:
+    """Decode one file's bytes, detecting the encoding unless ``encoding`` is given.
+
+    Never raises, except ``LookupError`` for an unknown ``encoding`` name.
+
+    >>> decode_bytes("简介：中国汽车市场".encode("gbk")).encoding
+    'gb18030'
+    >>> decode_bytes("簡介：中國汽車市場".encode("big5")).text
+    '簡介：中國汽車市場'
+    >>> decode_bytes(b"\\xef\\xbb\\xbfabc")
+    Decoded(text='abc', encoding='utf-8-sig', detected=None, confidence=1.0, method='bom', \
+strict=True, replacements=0, line_encodings=())
+    >>> decode_bytes(b"").reason
+    'empty'
+    """
+    data = bytes(data)
+    size = len(data)
+    if not size:
+        return Rejected("empty", "file is empty (0 bytes)", 0)
+    if encoding is not None:
+        return _override(data, encoding)
+
+    utf8_bom = data.startswith(codecs.BOM_UTF8)
+    for bom, bom_codecs in _BOMS:
+        if not data.startswith(bom):
+            continue
+        for codec in bom_codecs:
+            text = _strict(data, codec)
+            if text is not None:
+                return Decoded(text, codec, None, 1.0, "bom", True, 0)
+        if not utf8_bom:
+            # A UTF-16/32 BOM with a damaged body (often a truncated last code unit).
+            text, bad = _lenient(data, bom_codecs[0])
+            if not _too_damaged(bad, len(text)) and _looks_like_text(text.replace("\ufffd", "")):
+                return Decoded(text, bom_codecs[0], None, 1.0, "bom", False, bad)
+        break
+
+    controls = size - len(data.translate(None, _CONTROL_BYTES))
+    has_nul = b"\x00" in data
+    if has_nul or controls / size > _BINARY_CONTROL_SHARE:
+        wide = _wide(data, _WIDE)
+        if wide is not None:
+            detected, confidence = _detect(data)
+            return Decoded(wide[1], wide[0], detected, confidence, "chardet", True, 0)
+        if controls / size > _BINARY_CONTROL_SHARE:
+            what = "contains NUL bytes" if has_nul else f"has {controls / size:.0%} control bytes"
+            return Rejected("binary", f"{what} and no text encoding fits ({size} bytes)", size)
+
+    if utf8_bom:
+        # The BOM says UTF-8 but the body is not: keep UTF-8 where it is, decode the rest per line.
+        lines = _by_lines(data, (), (), bom=True)
+        if _too_damaged(lines.replacements, len(lines.text)):
+            return _undecodable(size, lines.main_codec, lines.replacements, len(lines.text))
+        return _from_lines(lines, None, None, bom=True)
+
+    text = _strict(data, _UTF8)
+    if text is not None:
+        return Decoded(text, _UTF8, None, 1.0, "utf8", True, 0)
+
+    detected, confidence = _detect(data)
+    answer = _codecs_for(detected)
+    conf = confidence or 0.0
+
+    if answer and answer[0].startswith(("utf-16", "utf-32")):
+        wide = _wide(data, answer)
+        if wide is not None:
+            return Decoded(wide[1], wide[0], detected, confidence, "chardet", True, 0)
+        answer = ()
+
+    chinese_answer = bool(answer) and answer[0] in _CHINESE
+    other = None if chinese_answer else next(
+        ((codec, text) for codec in answer if (text := _strict(data, codec)) is not None), None
+    )
+    if other is not None and conf >= _CONFIDENT:
+        return Decoded(other[1], other[0], detected, confidence, "chardet", True, 0)
+
+    best = _best_chinese(data, answer if chinese_answer else ())
+    if best is not None and (chinese_answer or best[2] >= _MIN_CHINESE_SCORE):
+        return Decoded(best[1], best[0], detected, confidence, "chardet", True, 0)
+
+    extra = () if chinese_answer else answer
+    lines = _by_lines(data, extra, answer, bom=False)
+    damaged = _too_damaged(lines.replacements, len(lines.text))
+    good = _stats(lines.text).score >= _MIN_CHINESE_SCORE
+    if not damaged and (good or (lines.replacements == 0 and other is None)):
+        return _from_lines(lines, detected, confidence, bom=False)
+    if other is not None:
+        return Decoded(other[1], other[0], detected, confidence, "chardet", True, 0)
+    if damaged:
+        return _undecodable(size, lines.main_codec, lines.replacements, len(lines.text))
+    return _from_lines(lines, detected, confidence, bom=False)

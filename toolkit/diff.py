@@ -1,0 +1,513 @@
+"""Align near-duplicate articles and render them for review.
+
+`align` compares a kept article with one of its duplicates, first sentence by
+sentence and then character by character inside changed sentences.  The
+result (a list of `Row`) is rendered as a self-contained HTML page per
+duplicate cluster (`render_cluster_page`), an index of clusters
+(`render_index`) or plain/ANSI text (`render_terminal`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from urllib.parse import quote
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+__all__ = [
+    "ArticleView",
+    "ClusterView",
+    "Fold",
+    "MemberView",
+    "Piece",
+    "Row",
+    "align",
+    "render_cluster_page",
+    "render_index",
+    "render_terminal",
+    "split_sentences",
+]
+
+Fold = Callable[[str], str]
+"""Maps one character to its script-folded form (e.g. Traditional -> Simplified)."""
+
+MATCH_THRESHOLD = 60.0  # fuzz.ratio (0..100) at or above which two sentences are "the same sentence"
+
+_TERMINATORS = frozenset("。！？!?；")
+_CLOSERS = frozenset("”’」』）")
+_TRAILING_SPACE = frozenset(" \t\r\n")  # not U+3000: it usually indents the *next* paragraph
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A run of characters on one side of a row.
+
+    tag: "eq" (on both sides), "del" (left only), "ins" (right only) or
+    "script" (differs from the other side only by script: fold(left) == fold(right)).
+    """
+
+    text: str
+    tag: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One aligned sentence pair.
+
+    kind: "equal", "changed", "deleted" (sentence only in left) or "inserted" (only in right).
+    """
+
+    kind: str
+    left: tuple[Piece, ...]
+    right: tuple[Piece, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """The parts of an article shown on review pages."""
+
+    id: str
+    title: str | None
+    source: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A duplicate compared with its cluster's keeper; rows = align(keeper.text, article.text)."""
+
+    article: ArticleView
+    similarity: float
+    containment: float
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterView:
+    """A duplicate cluster: the kept article, how it was chosen, and the duplicates."""
+
+    cluster_id: str
+    keeper: ArticleView
+    rule: str
+    members: tuple[MemberView, ...]
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Chinese text into sentences, keeping every character (``''.join(result) == text``).
+
+    A sentence ends after 。！？!?； or a newline.  Further terminators and closing
+    quotes/brackets (”’」』）) right after the terminator, then trailing spaces and
+    newlines, stay with the sentence.
+
+    >>> split_sentences("他說：「好。」然後走了！！\\n\\n新段落")
+    ['他說：「好。」', '然後走了！！\\n\\n', '新段落']
+    >>> split_sentences("")
+    []
+    """
+    out: list[str] = []
+    start = i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        i += 1
+        if c in _TERMINATORS:
+            while i < n and (text[i] in _TERMINATORS or text[i] in _CLOSERS):
+                i += 1
+        elif c != "\n":
+            continue
+        while i < n and text[i] in _TRAILING_SPACE:
+            i += 1
+        out.append(text[start:i])
+        start = i
+    if start < n:
+        out.append(text[start:])
+    return out
+
+
+def _identity(c: str) -> str:
+    return c
+
+
+def _intern(*seqs: Iterable[Hashable]) -> list[list[int]]:
+    # Small ints instead of str elements: rapidfuzz hashes arbitrary objects, and str hashes
+    # vary between runs (PYTHONHASHSEED), so interning keeps alignment collision-free and stable.
+    ids: dict[Hashable, int] = {}
+    return [[ids.setdefault(x, len(ids)) for x in seq] for seq in seqs]
+
+
+def _key(sentence: str, fold: Fold) -> str:
+    # Whitespace is ignored when matching: re-wrapped copies should still match.
+    return "".join(fold(c) for c in sentence if not c.isspace())
+
+
+def _coalesce(pieces: Iterable[Piece]) -> tuple[Piece, ...]:
+    out: list[Piece] = []
+    for p in pieces:
+        if not p.text:
+            continue
+        if out and out[-1].tag == p.tag:
+            out[-1] = Piece(out[-1].text + p.text, p.tag)
+        else:
+            out.append(p)
+    return tuple(out)
+
+
+def _char_diff(x: str, y: str, fold: Fold) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
+    """Character-level pieces of two sentences."""
+    # Diffing the folded characters makes script variants line up as "equal"; the raw
+    # characters then tell identical runs from script-only ones.
+    fx, fy = _intern((fold(c) for c in x), (fold(c) for c in y))
+    ops: list[tuple[str, str, str]] = []  # (tag, left text, right text); tag eq | script | edit
+
+    def push(tag: str, left: str, right: str) -> None:
+        if tag == "edit" and ops and ops[-1][0] == "edit":
+            _, l0, r0 = ops.pop()
+            left, right = l0 + left, r0 + right
+        ops.append((tag, left, right))
+        # Absorb a short equal run squeezed between two edits (as diff-match-patch's semantic
+        # cleanup does): scattered one-character matches like 的 make edits unreadable.
+        while len(ops) >= 3 and ops[-1][0] == ops[-3][0] == "edit" and ops[-2][0] == "eq":
+            (_, l0, r0), (_, l1, r1), (_, l2, r2) = ops[-3:]
+            if len(l1) > min(max(len(l0), len(r0)), max(len(l2), len(r2))):
+                break
+            ops[-3:] = [("edit", l0 + l1 + l2, r0 + r1 + r2)]
+
+    for op in Indel.opcodes(fx, fy):
+        left, right = x[op.src_start : op.src_end], y[op.dest_start : op.dest_end]
+        if op.tag != "equal":
+            push("edit", left, right)
+            continue
+        pos = 0
+        for same, grp in groupby(left[k] == right[k] for k in range(len(left))):
+            end = pos + sum(1 for _ in grp)
+            push("eq" if same else "script", left[pos:end], right[pos:end])
+            pos = end
+    return (
+        _coalesce(Piece(left, "del" if tag == "edit" else tag) for tag, left, _ in ops),
+        _coalesce(Piece(right, "ins" if tag == "edit" else tag) for tag, _, right in ops),
+    )
+
+
+def _pair_row(x: str, y: str, fold: Fold) -> Row:
+    if x == y:
+        return Row("equal", (Piece(x, "eq"),), (Piece(y, "eq"),))
+    return Row("changed", *_char_diff(x, y, fold))
+
+
+def _align_run(la: Sequence[str], lb: Sequence[str], fold: Fold) -> list[Row]:
+    """Rows for a run of sentences between two exact anchors."""
+    ka, kb = [_key(s, fold) for s in la], [_key(s, fold) for s in lb]
+    cands = sorted(
+        (-score, i, j)
+        for i, x in enumerate(ka)
+        for j, y in enumerate(kb)
+        if (score := fuzz.ratio(x, y, score_cutoff=MATCH_THRESHOLD)) >= MATCH_THRESHOLD
+    )
+    # Greedy by best similarity, keeping pairs in order (no crossing, each sentence used once).
+    pairs: list[tuple[int, int]] = []
+    for _, i, j in cands:
+        if all((i < p and j < q) or (i > p and j > q) for p, q in pairs):
+            pairs.append((i, j))
+    rows: list[Row] = []
+    i0 = j0 = 0
+    for i, j in [*sorted(pairs), (len(la), len(lb))]:
+        rows += [Row("deleted", (Piece(s, "del"),), ()) for s in la[i0:i]]
+        rows += [Row("inserted", (), (Piece(s, "ins"),)) for s in lb[j0:j]]
+        if i < len(la):
+            rows.append(_pair_row(la[i], lb[j], fold))
+        i0, j0 = i + 1, j + 1
+    return rows
+
+
+def align(a: str, b: str, fold: Fold | None = None) -> list[Row]:
+    """Align ``a`` (kept article) with ``b`` (duplicate) into rows of pieces.
+
+    Sentences whose folded, whitespace-free text is identical anchor the alignment
+    (LCS over sentences).  Between anchors, sentences pair up when fuzz.ratio of
+    their folded text is >= 60, greedily by best similarity and in order; the rest
+    become "deleted"/"inserted" rows.  Paired sentences that differ are diffed by
+    character, with script-only differences tagged "script".  Joining all left
+    pieces gives ``a``, all right pieces gives ``b``.
+
+    >>> table = {"裡": "里"}
+    >>> rows = align("車在這裡。出口增加。", "01.車在這里。出口增加。新句子。", lambda c: table.get(c, c))
+    >>> [r.kind for r in rows]
+    ['changed', 'equal', 'inserted']
+    >>> [(p.tag, p.text) for p in rows[0].right]
+    [('ins', '01.'), ('eq', '車在這'), ('script', '里'), ('eq', '。')]
+    """
+    f = fold or _identity
+    sa, sb = split_sentences(a), split_sentences(b)
+    ka, kb = _intern((_key(s, f) for s in sa), (_key(s, f) for s in sb))
+    rows: list[Row] = []
+    i = j = 0
+    for op in Indel.opcodes(ka, kb):
+        if op.tag == "equal":
+            rows += _align_run(sa[i : op.src_start], sb[j : op.dest_start], f)
+            pairs = zip(sa[op.src_start : op.src_end], sb[op.dest_start : op.dest_end], strict=True)
+            rows += [_pair_row(x, y, f) for x, y in pairs]
+            i, j = op.src_end, op.dest_end
+    rows += _align_run(sa[i:], sb[j:], f)
+    return rows
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans CJK TC","Source Han Sans SC","PingFang SC","PingFang TC",
+"Hiragino Sans GB","Microsoft YaHei","Microsoft JhengHei",sans-serif;line-height:1.6;margin:1.5em;
+color:#222;background:#fff}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}
+table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top;text-align:left;
+word-break:break-all;overflow-wrap:anywhere}
+th{background:#f3f3f3}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.differs{background:#fff0b3}
+td.differs-script{background:#fde7c7}
+table.diff{table-layout:fixed}
+table.diff col.gutter{width:2em}
+table.diff td.text{white-space:pre-wrap}
+table.diff td.gutter{text-align:center;font-weight:bold;color:#666}
+tr.changed td.gutter{color:#b36b00;background:#fff5e0}
+tr.deleted td.gutter{color:#b00;background:#fee}
+tr.inserted td.gutter{color:#070;background:#efe}
+td.empty{background:repeating-linear-gradient(45deg,#fafafa,#fafafa 6px,#f0f0f0 6px,#f0f0f0 12px)}
+del{background:#fcc;color:#900;text-decoration:line-through}
+ins{background:#cfc;color:#050;text-decoration:none}
+mark.script{background:#ffd166;color:inherit;border-bottom:2px dotted #b36b00}
+del.nl::before,ins.nl::before{content:"↵"}
+.counts span{margin-right:1.2em}
+.legend{margin:1em 0;padding:.5em;border:1px solid #ddd;background:#fafafa}
+.legend span{margin-right:1.5em}
+"""
+
+_GUTTER = {"equal": "", "changed": "~", "deleted": "−", "inserted": "+"}
+_KIND_TITLE = {
+    "equal": "equal sentence",
+    "changed": "changed sentence",
+    "deleted": "sentence only in the kept article",
+    "inserted": "sentence only in the duplicate",
+}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _document(title: str, body: Iterable[str]) -> str:
+    return "".join(
+        [
+            '<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8">\n',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+            f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n",
+            *body,
+            "</body>\n</html>\n",
+        ]
+    )
+
+
+def _script_text(pieces: Iterable[Piece]) -> str:
+    return "".join(p.text for p in pieces if p.tag == "script")
+
+
+def _cell(pieces: Sequence[Piece], other: Sequence[Piece], left: bool) -> str:
+    """HTML for one side of a row; script marks name both variants (kept / duplicate)."""
+    counterpart, pos, out = _script_text(other), 0, []
+    for p in pieces:
+        text = _e(p.text)
+        nl = ' class="nl"' if p.text.isspace() and "\n" in p.text else ""
+        if p.tag == "del":
+            out.append(f"<del{nl}>{text}</del>")
+        elif p.tag == "ins":
+            out.append(f"<ins{nl}>{text}</ins>")
+        elif p.tag == "script":
+            twin = counterpart[pos : pos + len(p.text)]
+            pos += len(p.text)
+            pair = f"{p.text} / {twin}" if left else f"{twin} / {p.text}"
+            out.append(f'<mark class="script" title="script-only difference: {_e(pair)}">{text}</mark>')
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+def _counts(rows: Sequence[Row]) -> dict[str, int]:
+    counts = {kind: 0 for kind in _GUTTER}
+    for row in rows:
+        counts[row.kind] = counts.get(row.kind, 0) + 1
+    counts["script"] = sum(len(p.text) for row in rows for p in row.right if p.tag == "script")
+    return counts
+
+
+def _differs_class(value: str | None, keeper: str | None, fold: Fold) -> str:
+    if value == keeper:
+        return ""
+    if value is not None and keeper is not None and len(value) == len(keeper):
+        if all(fold(x) == fold(y) for x, y in zip(value, keeper, strict=True)):
+            return ' class="differs-script" title="differs from the keeper only by script"'
+    return ' class="differs" title="differs from the keeper"'
+
+
+def _or_dash(value: str | None) -> str:
+    return "—" if value is None else _e(value)
+
+
+def _member_section(n: int, total: int, keeper: ArticleView, m: MemberView) -> list[str]:
+    c = _counts(m.rows)
+    out = [
+        f'<section class="member" id="member-{n}">\n',
+        f"<h2>Duplicate {n} of {total}: {_e(m.article.id)}</h2>\n",
+        '<p class="counts">',
+        f"<span>sentences equal: <b>{c['equal']}</b></span>",
+        f"<span>changed: <b>{c['changed']}</b></span>",
+        f"<span>inserted: <b>{c['inserted']}</b></span>",
+        f"<span>deleted: <b>{c['deleted']}</b></span>",
+        f"<span>script-only characters: <b>{c['script']}</b></span></p>\n",
+        '<table class="diff">\n<colgroup><col class="gutter"><col><col></colgroup>\n',
+        f"<thead><tr><th></th><th>Kept: {_e(keeper.id)}</th><th>Duplicate: {_e(m.article.id)}</th></tr>"
+        "</thead>\n<tbody>\n",
+    ]
+    for row in m.rows:
+        left = _cell(row.left, row.right, True)
+        right = _cell(row.right, row.left, False)
+        out.append(
+            f'<tr class="{_e(row.kind)}"><td class="gutter" title="{_KIND_TITLE.get(row.kind, "")}">'
+            f"{_GUTTER.get(row.kind, '?')}</td>"
+            f'<td class="text{"" if row.left else " empty"}">{left}</td>'
+            f'<td class="text{"" if row.right else " empty"}">{right}</td></tr>\n'
+        )
+    out.append("</tbody>\n</table>\n</section>\n")
+    return out
+
+
+def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
+    """Self-contained HTML page showing the keeper beside each duplicate, aligned.
+
+    ``fold`` is used to tell script-only title/source differences from real ones
+    in the summary table (the rows themselves were aligned beforehand).
+    """
+    f = fold or _identity
+    k = cluster.keeper
+    body = [
+        f"<header>\n<h1>Cluster {_e(cluster.cluster_id)}</h1>\n",
+        f"<p>Kept article: <b>{_e(k.id)}</b>, chosen by rule <b>{_e(cluster.rule)}</b>; ",
+        f"{len(cluster.members)} duplicate(s).</p>\n</header>\n",
+        '<table class="summary">\n<thead><tr><th>role</th><th>id</th><th>title</th><th>source</th>',
+        "<th>similarity</th><th>containment</th></tr></thead>\n<tbody>\n",
+        f"<tr><td>kept</td><td>{_e(k.id)}</td><td>{_or_dash(k.title)}</td><td>{_or_dash(k.source)}</td>",
+        '<td class="num">—</td><td class="num">—</td></tr>\n',
+    ]
+    for n, m in enumerate(cluster.members, 1):
+        a = m.article
+        body.append(
+            f'<tr><td><a href="#member-{n}">duplicate {n}</a></td><td>{_e(a.id)}</td>'
+            f"<td{_differs_class(a.title, k.title, f)}>{_or_dash(a.title)}</td>"
+            f"<td{_differs_class(a.source, k.source, f)}>{_or_dash(a.source)}</td>"
+            f'<td class="num">{m.similarity:.3f}</td><td class="num">{m.containment:.3f}</td></tr>\n'
+        )
+    body += [
+        "</tbody>\n</table>\n",
+        '<p class="legend"><b>Legend:</b> ',
+        "<span>left = kept article, right = duplicate</span>",
+        "<span><del>deleted</del> only in the kept article</span>",
+        "<span><ins>inserted</ins> only in the duplicate</span>",
+        '<span><mark class="script" title="script-only difference">裡</mark> ',
+        "differs only by script (e.g. 裡 / 里)</span>",
+        "<span>gutter: ~ changed, − deleted sentence, + inserted sentence</span>",
+        "<span>highlighted title/source: differs from the kept article</span></p>\n",
+    ]
+    for n, m in enumerate(cluster.members, 1):
+        body += _member_section(n, len(cluster.members), k, m)
+    return _document(f"Cluster {cluster.cluster_id}", body)
+
+
+def render_index(
+    clusters: Sequence[ClusterView], page_names: Sequence[str], title: str = "Duplicate clusters"
+) -> str:
+    """Self-contained HTML index of clusters; ``page_names[i]`` is the relative link for ``clusters[i]``."""
+    if len(clusters) != len(page_names):
+        raise ValueError(f"{len(clusters)} clusters but {len(page_names)} page names")
+    body = [
+        f"<h1>{_e(title)}</h1>\n<p>{len(clusters)} cluster(s).</p>\n",
+        '<table class="index">\n<thead><tr><th>cluster</th><th>size</th><th>best similarity</th>',
+        "<th>worst similarity</th><th>kept title</th><th>sources</th></tr></thead>\n<tbody>\n",
+    ]
+    for c, name in zip(clusters, page_names, strict=True):
+        sims = [m.similarity for m in c.members]
+        best, worst = (f"{max(sims):.3f}", f"{min(sims):.3f}") if sims else ("—", "—")
+        sources = [c.keeper.source, *(m.article.source for m in c.members)]
+        unique = list(dict.fromkeys(s for s in sources if s))
+        body.append(
+            f'<tr><td><a href="{_e(quote(name))}">{_e(c.cluster_id)}</a></td>'
+            f'<td class="num">{1 + len(c.members)}</td>'
+            f'<td class="num">{best}</td><td class="num">{worst}</td>'
+            f"<td>{_or_dash(c.keeper.title)}</td><td>{_e(', '.join(unique)) or '—'}</td></tr>\n"
+        )
+    body.append("</tbody>\n</table>\n")
+    return _document(title, body)
+
+
+# --------------------------------------------------------------------------- terminal
+
+_ANSI = {"del": "\x1b[9;31m", "ins": "\x1b[32m", "script": "\x1b[33m"}
+_RESET = "\x1b[0m"
+_PREFIX = {"equal": "  ", "changed": "~ ", "deleted": "- ", "inserted": "+ "}
+
+
+def _unified(left: Sequence[Piece], right: Sequence[Piece]) -> list[tuple[str, str, str]]:
+    """Interleave both sides into (tag, left text, right text) runs, deletions before insertions."""
+    lc = [(p.tag, ch) for p in left for ch in p.text]
+    rc = [(p.tag, ch) for p in right for ch in p.text]
+    out: list[tuple[str, str, str]] = []
+    i = j = 0
+    while i < len(lc) or j < len(rc):
+        if i < len(lc) and (lc[i][0] == "del" or j == len(rc)):
+            tag, lt, rt = "del", lc[i][1], ""
+            i += 1
+        elif j < len(rc) and (rc[j][0] == "ins" or i == len(lc)):
+            tag, lt, rt = "ins", "", rc[j][1]
+            j += 1
+        else:
+            tag = "script" if "script" in (lc[i][0], rc[j][0]) else "eq"
+            lt, rt = lc[i][1], rc[j][1]
+            i += 1
+            j += 1
+        if out and out[-1][0] == tag:
+            out[-1] = (tag, out[-1][1] + lt, out[-1][2] + rt)
+        else:
+            out.append((tag, lt, rt))
+    return out
+
+
+def _mark(tag: str, left: str, right: str, color: bool) -> str:
+    if color:
+        text = {"del": left, "ins": right, "script": f"{left}→{right}"}.get(tag, left)
+        return f"{_ANSI[tag]}{text}{_RESET}" if tag in _ANSI else text
+    plain = {"del": f"[-{left}-]", "ins": f"{{+{right}+}}", "script": f"<script:{left}→{right}>"}
+    return plain.get(tag, left)
+
+
+def render_terminal(rows: Sequence[Row], color: bool = False) -> str:
+    """Plain-text rendering, one line per row (newlines shown as ⏎).
+
+    Prefixes: "  " equal, "~ " changed, "- " deleted, "+ " inserted.  Inside changed rows
+    [-deleted-], {+inserted+} and <script:kept→duplicate> mark the edits, or ANSI colours
+    (red strikethrough, green, yellow) when ``color`` is true.
+    """
+    lines = []
+    for row in rows:
+        if row.kind == "changed":
+            body = "".join(_mark(tag, lt, rt, color) for tag, lt, rt in _unified(row.left, row.right))
+        else:
+            body = "".join(p.text for p in row.left or row.right)
+            if color and row.kind in ("deleted", "inserted"):
+                body = f"{_ANSI['del' if row.kind == 'deleted' else 'ins']}{body}{_RESET}"
+        lines.append(_PREFIX.get(row.kind, "? ") + body.replace("\n", "⏎"))
+    return "\n".join(lines)

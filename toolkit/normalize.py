@@ -1,0 +1,280 @@
+"""Text-quality normalization: small named fixers, each change counted.
+
+Each fixer is ``str -> (str, count)`` with a doctest. :func:`normalize` runs the
+chain until nothing changes (every fixer only removes characters or turns an
+ASCII mark full-width, so this ends), which makes cleaning idempotent; the
+recorded steps replay from the raw article with :func:`replay`. Output stays
+NFC, never NFKC: NFKC would turn ，：；！？（） into ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from .config import NormalizeConfig
+from .models import Step
+
+Fixer = Callable[[str], tuple[str, int]]
+
+_IDEO = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Characters that make an ASCII mark next to them Chinese punctuation: ideographs,
+# CJK punctuation, full-width forms, curly quotes, ellipsis and dashes.
+_CTX = _IDEO + "\u3001-\u303f\uff01-\uff60\u2018\u2019\u201c\u201d\u2026\u2014"
+_CTX_RE = re.compile(f"[{_CTX}]")
+_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+_URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+                  re.ASCII)
+_ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f]")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_TERMINAL = "。！？!?…；;：:”’」』）)》〉】〕]\"'—.．"
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.、)）]|[（(]\d{1,3}[)）])\s*")
+
+
+def nfc(text: str) -> tuple[str, int]:
+    """Compose to NFC (never NFKC, which would flatten Chinese punctuation).
+
+    >>> nfc("e\\u0301，")
+    ('é，', 1)
+    """
+    if unicodedata.is_normalized("NFC", text):
+        return text, 0
+    out = unicodedata.normalize("NFC", text)
+    return out, max(1, len(text) - len(out))
+
+
+def line_endings(text: str) -> tuple[str, int]:
+    """CRLF and lone CR become LF.
+
+    >>> line_endings("a\\r\\nb\\rc")
+    ('a\\nb\\nc', 2)
+    """
+    n = text.count("\r")
+    return (text.replace("\r\n", "\n").replace("\r", "\n"), n) if n else (text, 0)
+
+
+def invisible_chars(text: str) -> tuple[str, int]:
+    """Remove zero-width characters, soft hyphens and C0/C1 controls (not newline or tab).
+
+    >>> invisible_chars("中\\u200b文\\x07")
+    ('中文', 2)
+    """
+    return _INVISIBLE.subn("", text)
+
+
+def odd_spaces(text: str) -> tuple[str, int]:
+    """NBSP and other odd spaces become a space, or go between two CJK characters.
+
+    >>> odd_spaces("1.\\xa0墨西哥 中\\u3000文 中\\xa0文")
+    ('1. 墨西哥 中\\u3000文 中文', 2)
+    """
+    def repl(m: re.Match[str]) -> str:
+        s, i = m.string, m.start()
+        between = i > 0 and i + 1 < len(s) and _IDEO_RE.match(s[i - 1]) and _IDEO_RE.match(s[i + 1])
+        return "" if between else " "
+
+    return _ODD_SPACE.subn(repl, text)
+
+
+_IDEO_RE = re.compile(f"[{_IDEO}]")
+
+
+def _protected(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _URL.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?)":
+            end -= 1
+        spans.append((m.start(), end))
+    return spans
+
+
+def fullwidth_punct(text: str) -> tuple[str, int]:
+    """ASCII ,:;!?() used as Chinese punctuation become full-width.
+
+    A mark is Chinese punctuation when a CJK character or CJK punctuation is next
+    to it; numbers (``1,000``, ``10:30``), URLs, e-mail and runs of Latin text stay.
+    Parentheses change as a pair.
+
+    >>> fullwidth_punct("期,OTA 個;2025 體制(RCE)創新 2.0 10:30 1,000 Hello, world!")[0]
+    '期，OTA 個；2025 體制（RCE）創新 2.0 10:30 1,000 Hello, world!'
+    >>> fullwidth_punct("見 https://a.cn/x?a=1,2 吧")[1]
+    0
+    """
+    chars = list(text)
+    protected = _protected(text)
+
+    def guarded(i: int) -> bool:
+        return any(a <= i < b for a, b in protected)
+
+    def cjk_next_to(i: int) -> bool:
+        left = text[i - 1] if i > 0 else ""
+        right = text[i + 1] if i + 1 < len(text) else ""
+        return bool(left and _CTX_RE.match(left) or right and _CTX_RE.match(right))
+
+    count = 0
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    lone: list[int] = []
+    for i, ch in enumerate(text):
+        if ch not in _FULL or guarded(i):
+            if ch == "\n":
+                lone.extend(stack)
+                stack.clear()
+            continue
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")":
+            if stack:
+                pairs.append((stack.pop(), i))
+            else:
+                lone.append(i)
+        else:
+            left, right = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
+            if ch in ",:" and left.isdigit() and right.isdigit():
+                continue  # 1,000 and 10:30
+            if cjk_next_to(i):
+                chars[i] = _FULL[ch]
+                count += 1
+    lone.extend(stack)
+    for a, b in pairs:
+        if cjk_next_to(a) or cjk_next_to(b) or _IDEO_RE.search(text, a, b):
+            chars[a], chars[b] = "（", "）"
+            count += 2
+    for i in lone:
+        if cjk_next_to(i):
+            chars[i] = _FULL[text[i]]
+            count += 1
+    return "".join(chars), count
+
+
+_SPACE_BY_PUNCT = re.compile("[ \t]+(?=[，。、；：！？）」』》〉】])|(?<=[，。、；：！？（「『《〈【])[ \t]+")
+
+
+def space_by_cjk_punct(text: str) -> tuple[str, int]:
+    """Spaces next to full-width punctuation go: the mark carries its own spacing.
+
+    >>> space_by_cjk_punct("革新。 車載 ，好")
+    ('革新。車載，好', 2)
+    """
+    return _SPACE_BY_PUNCT.subn("", text)
+
+
+def trailing_spaces(text: str) -> tuple[str, int]:
+    """Spaces and tabs at the end of lines (and of the text) go.
+
+    >>> trailing_spaces("甲 \\n乙\\t")
+    ('甲\\n乙', 2)
+    """
+    return re.subn(r"[ \t]+(?=\n|$)", "", text)
+
+
+def blank_lines(text: str) -> tuple[str, int]:
+    """Runs of blank lines collapse to one blank line; leading/trailing blank lines go.
+
+    >>> blank_lines("\\n甲\\n\\n\\n\\n乙\\n")
+    ('甲\\n\\n乙', 2)
+    """
+    out, n = re.subn(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text)
+    stripped = out.strip("\n")
+    return stripped, n + (1 if stripped != out else 0)
+
+
+def _is_structure(line: str) -> bool:
+    return line.lstrip().startswith("#") or bool(_LIST_ITEM.match(line))
+
+
+def make_join_paragraphs(min_chars: int) -> Fixer:
+    def join_paragraphs(text: str) -> tuple[str, int]:
+        """Re-join a paragraph broken mid-sentence (long, no terminal punctuation, next starts CJK)."""
+        parts = re.split(r"(\n(?:[ \t]*\n)*)", text)
+        out = [parts[0]]
+        count = 0
+        for k in range(1, len(parts), 2):
+            prev, sep, nxt = out[-1].rsplit("\n", 1)[-1], parts[k], parts[k + 1]
+            if (len(prev.strip()) >= min_chars and prev.rstrip()[-1:] not in _TERMINAL
+                    and nxt[:1] and _IDEO_RE.match(nxt[:1])
+                    and not _is_structure(prev) and not _is_structure(nxt)):
+                out[-1] = out[-1].rstrip() + nxt
+                count += 1
+            else:
+                out.extend((sep, nxt))
+        return "".join(out), count
+
+    join_paragraphs.__doc__ = (join_paragraphs.__doc__ or "") + """
+
+    >>> make_join_paragraphs(5)("這些不僅能滿足中國客\\n\\n户需求。\\n\\n# 標題\\n\\n正文")
+    ('這些不僅能滿足中國客户需求。\\n\\n# 標題\\n\\n正文', 1)
+    """
+    return join_paragraphs
+
+
+_CAPTION_LINE = re.compile(r"^[ \t]*▲[^\n]*\n?", re.M)
+
+
+def captions(text: str) -> tuple[str, int]:
+    """Remove image-caption lines (▲ …); inline captions are only reported.
+
+    >>> captions("正文。\\n▲ 圖為工廠\\n下文")
+    ('正文。\\n下文', 1)
+    """
+    return _CAPTION_LINE.subn("", text)
+
+
+def count_captions(text: str) -> int:
+    """Image-caption markers anywhere in the text.
+
+    >>> count_captions("佈局。▲部分車企在華研發佈局大眾")
+    1
+    """
+    return text.count("▲")
+
+
+FIXERS: tuple[str, ...] = (
+    "nfc", "line_endings", "invisible_chars", "odd_spaces", "fullwidth_punct",
+    "space_by_cjk_punct", "trailing_spaces", "blank_lines", "join_paragraphs", "captions",
+)
+
+
+def build_chain(config: NormalizeConfig) -> list[tuple[str, Fixer]]:
+    """The fixers to run, in order, as configured."""
+    table: dict[str, Fixer] = {
+        "nfc": nfc, "line_endings": line_endings, "invisible_chars": invisible_chars,
+        "odd_spaces": odd_spaces, "fullwidth_punct": fullwidth_punct,
+        "space_by_cjk_punct": space_by_cjk_punct, "trailing_spaces": trailing_spaces,
+        "blank_lines": blank_lines, "join_paragraphs": make_join_paragraphs(config.join_min_chars),
+        "captions": captions,
+    }
+    skip = set(config.disable) | (set() if config.remove_captions else {"captions"})
+    return [(name, table[name]) for name in FIXERS if name not in skip]
+
+
+def normalize(text: str, config: NormalizeConfig | None = None,
+              only: Iterable[str] | None = None) -> tuple[str, tuple[Step, ...]]:
+    """Run the fixer chain to a fixed point; return the text and the non-zero steps.
+
+    >>> normalize("期,OTA\\xa0升級 ")
+    ('期，OTA 升級', (Step(fixer='odd_spaces', count=1), Step(fixer='fullwidth_punct', count=1), \
+Step(fixer='trailing_spaces', count=1)))
+    """
+    chain = build_chain(config or NormalizeConfig())
+    if only is not None:
+        wanted = set(only)
+        chain = [(n, f) for n, f in chain if n in wanted]
+    counts = dict.fromkeys((n for n, _ in chain), 0)
+    for _ in range(16):  # each pass shrinks the text or widens marks, so this converges fast
+        changed = False
+        for name, fixer in chain:
+            text, n = fixer(text)
+            if n:
+                counts[name] += n
+                changed = True
+        if not changed:
+            break
+    return text, tuple(Step(name, n) for name, n in counts.items() if n)
+
+
+def replay(raw: str, steps: Iterable[Step], config: NormalizeConfig | None = None) -> str:
+    """Re-apply exactly the recorded fixers to the raw article text."""
+    return normalize(raw, config, only=[s.fixer for s in steps])[0]

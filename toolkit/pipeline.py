@@ -1,0 +1,216 @@
+"""Compose the stages. No I/O here: ``io.py`` feeds bytes in and writes records out.
+
+Per file (streams, no shared state): decode → split → script → normalize →
+quality → matching view. Then a barrier over the whole corpus (:class:`Corpus`)
+collects the dedup index and the script lexicon; :func:`finalize` turns each
+spilled record into its final corpus or removed line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import Any
+
+from . import dedup, script
+from .config import Config
+from .decode import Decoded, Rejected, decode_bytes
+from .models import Document, Origin, Removal, Span, Step
+from .normalize import normalize
+from .quality import signals, verdict
+from .split import body_text, find_segments
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """What happened to one input file."""
+
+    file: str
+    size: int
+    encoding: str | None
+    detected: str | None
+    confidence: float | None
+    method: str | None
+    strict: bool
+    replacements: int
+    articles: int
+    reason: str | None = None
+    detail: str | None = None
+    line_encodings: tuple[tuple[int, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        out["line_encodings"] = [list(x) for x in self.line_encodings]
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 4)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """One article after the streaming stages, before the corpus-wide barrier."""
+
+    doc: Document
+    detection: script.Detection
+    removal: Removal | None
+    view: str
+
+
+def file_id(rel: str) -> str:
+    """A readable id stem: the relative path without its last suffix."""
+    path = PurePosixPath(rel)
+    return str(path.with_suffix("")) if path.suffix else str(path)
+
+
+def file_record(info: FileInfo) -> dict[str, Any]:
+    """The removed.jsonl line for a file that yielded no articles."""
+    origin = Origin(info.file, info.encoding or "", info.detected, info.confidence, 0, 0, info.method or "")
+    doc = Document(id=f"{file_id(info.file)}:file", text="", origin=origin, index=-1)
+    return record(doc, Removal(info.reason or "empty", info.detail or "", None))
+
+
+def process_file(data: bytes, rel: str, first_index: int, config: Config) -> tuple[FileInfo, list[Processed]]:
+    """Decode and split one file, and run the per-article stages on each article."""
+    try:
+        decoded = decode_bytes(data, config.encoding)
+    except LookupError:
+        raise
+    if isinstance(decoded, Rejected):
+        return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), []
+    out = list(_articles(decoded, rel, first_index, config))
+    info = FileInfo(rel, len(data), decoded.encoding, decoded.detected, decoded.confidence, decoded.method,
+                    decoded.strict, decoded.replacements, len(out),
+                    line_encodings=decoded.line_encodings)
+    if not out:
+        info = replace(info, reason="empty", detail="the file holds no article text")
+    return info, out
+
+
+def _articles(decoded: Decoded, rel: str, first_index: int, config: Config) -> Iterator[Processed]:
+    text = decoded.text
+    stem = file_id(rel)
+    n = 0
+    for seg in find_segments(text, config.split):
+        if seg.kind != "article":
+            continue
+        origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, seg.start, seg.end,
+                        decoded.method)
+        raw = text[seg.start:seg.end]
+        body = body_text(text, seg)
+        doc = Document(
+            id=f"{stem}:{n}", text=body, origin=origin, index=first_index + n,
+            title=text[seg.title[0]:seg.title[1]] if seg.title else None,
+            source=seg.source, marker=seg.markers, tags=seg.tags,
+            body_offset=(seg.body[0] - seg.start) if seg.body else 0,
+            removed_lines=tuple(Span(a - seg.start, b - seg.start, text[a:b], "", kind)
+                                for a, b, kind in seg.credits),
+        )
+        yield process_article(doc, raw, config)
+        n += 1
+
+
+def process_article(doc: Document, raw: str, config: Config) -> Processed:
+    """Script detection on the raw article, then normalization and quality on its text."""
+    detection = script.detect(raw, config.script.min_evidence)
+    cleaned, steps = normalize(doc.text, config.normalize)
+    minority = detection.counts["simplified_only" if detection.script == "hant" else "traditional_only"] \
+        if detection.script != "none" else 0
+    halfwidth = sum(s.count for s in steps if s.fixer == "fullwidth_punct")
+    q = signals(cleaned, minority_chars=minority, halfwidth_fixed=halfwidth,
+                boilerplate_lines=len(doc.removed_lines) - (1 if "paren_source" in doc.marker else 0),
+                mixed_candidates=len(detection.candidates))
+    doc = replace(doc, text=cleaned, steps=steps, quality=q, script=detection.script,
+                  variant=detection.variant, script_counts=dict(detection.counts))
+    removal = None
+    if not cleaned.strip():
+        removal = Removal("empty", "nothing left after cleaning")
+    elif (rule := verdict(q, config.quality)) is not None:
+        removal = Removal(rule, f"quality rule {rule.split(':', 1)[1]} failed")
+    view = dedup.matching_view(script.fold(cleaned, doc.script, doc.variant)) if removal is None else ""
+    return Processed(doc, detection, removal, view)
+
+
+@dataclass
+class Corpus:
+    """The barrier: everything that needs the whole corpus (dedup, script evidence)."""
+
+    config: Config
+    index: dedup.DedupIndex = field(init=False)
+    lexicon: dict[str, set[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = dedup.DedupIndex(self.config.dedup)
+
+    def add(self, item: Processed) -> None:
+        self.lexicon.setdefault(item.detection.script, set()).update(item.detection.lexicon)
+        if item.removal is None:
+            self.index.add(item.doc.index, item.view, len(item.doc.text))
+
+    def finish(self) -> Decisions:
+        clusters = self.index.finish()
+        return Decisions(clusters, dedup.removals(clusters), {c.keeper: c for c in clusters},
+                         {k: frozenset(v) for k, v in self.lexicon.items()}, self.config.dedup.keep)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    clusters: list[dedup.Cluster]
+    removed: dict[int, tuple[dedup.Cluster, dedup.Member]]
+    kept_clusters: dict[int, dedup.Cluster]
+    lexicon: dict[str, frozenset[str]]
+    rule: str  # the keep rule that chose every cluster's kept article
+
+
+def finalize(item: Processed, decisions: Decisions, ids: dict[int, str]) -> tuple[bool, dict[str, Any]]:
+    """Resolve script spans with corpus evidence and apply dedup: (kept?, JSON record)."""
+    spans, advisories = script.resolve(item.detection, decisions.lexicon)
+    doc = replace(item.doc, mixed_spans=spans, advisories=advisories)
+    q = dict(doc.quality, minority_spans=len(spans))
+    doc = replace(doc, quality=q)
+    removal = item.removal
+    if doc.index in decisions.removed:
+        cluster, member = decisions.removed[doc.index]
+        doc = replace(doc, cluster=cluster.id)
+        keeper = ids[cluster.keeper]
+        removal = Removal(member.reason, f"duplicate of {keeper}, kept by rule '{decisions.rule}'",
+                          keeper, member.similarity, member.containment, decisions.rule)
+    elif doc.index in decisions.kept_clusters:
+        doc = replace(doc, cluster=decisions.kept_clusters[doc.index].id)
+    return removal is None, record(doc, removal)
+
+
+def record(doc: Document, removal: Removal | None) -> dict[str, Any]:
+    """The output line for one article (keys sorted when serialized)."""
+    out: dict[str, Any] = {
+        "id": doc.id,
+        "text": doc.text,
+        "title": doc.title,
+        "source": doc.source,
+        "tags": list(doc.tags),
+        "marker": list(doc.marker),
+        "script": doc.script,
+        "variant": doc.variant,
+        "mixed_spans": [s.to_json() for s in doc.mixed_spans],
+        "advisories": [s.to_json() for s in doc.advisories],
+        "credits": [{"start": s.start, "end": s.end, "text": s.text, "kind": s.reason} for s in doc.removed_lines],
+        "origin": doc.origin.to_json(),
+        "steps": [s.to_json() for s in doc.steps],
+        "quality": doc.quality,
+        "cluster": doc.cluster,
+    }
+    if removal is not None:
+        out["reason"] = removal.reason
+        out["detail"] = removal.detail
+        if removal.duplicate_of is not None:
+            out["duplicate_of"] = removal.duplicate_of
+            out["similarity"] = removal.similarity
+            out["containment"] = removal.containment
+            out["keep_rule"] = removal.rule
+    return out
+
+
+def steps_from_json(items: list[dict[str, Any]]) -> tuple[Step, ...]:
+    return tuple(Step(i["fixer"], i["count"]) for i in items)

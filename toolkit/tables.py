@@ -1,0 +1,132 @@
+"""Character classes derived from OpenCC's own dictionaries.
+
+``python -m toolkit.tables`` regenerates ``toolkit/data/script_classes.json``
+from the installed ``opencc`` wheel (its ``.ocd2`` files, dumped to text with
+the bundled ``opencc_dict`` tool); a test checks the committed file still
+matches the installed tables.
+
+Classes (a character string each):
+
+- ``s_only``: Simplified forms that are not valid Traditional (们 这 发 国).
+- ``s_ambiguous``: valid in both, but OpenCC's default Traditional form differs
+  (里→裏, 征→徵, 干→幹, 后→後): a stray only in the wrong phrase.
+- ``s_variant``: valid in both and their own default (周 升 借 核 面): a phrase
+  may prefer another form (周期→週期), which is a variant, never a stray.
+- ``t_only`` / ``t_ambiguous`` / ``t_variant``: the same from the Traditional side
+  (們 這 / 於 乾 徵 / 覆 藉 瞭 像).
+- ``regional``: Taiwan and Hong Kong standard forms (秘 吃 核 床 灶 峰 裡 為 台 才):
+  never evidence of Simplified.
+- ``tw_only`` / ``hk_only``: regional forms used by one standard and not the other.
+- ``not_tw`` / ``not_hk``: OpenCC-standard forms that the regional standard replaces.
+- ``hant_targets`` / ``hans_targets``: the forms an ambiguous character becomes in
+  the other script; words containing them are the evidence for a stray.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+
+DATA_FILE = Path(__file__).parent / "data" / "script_classes.json"
+TABLES = ("STCharacters", "TSCharacters", "TWVariants", "HKVariants", "TWPhrases", "HKPhrases")
+
+
+def _opencc_dirs() -> tuple[Path, Path]:
+    import opencc
+
+    root = Path(opencc.__file__).parent / "clib"
+    return root / "share" / "opencc", root / "bin" / "opencc_dict"
+
+
+def read_table(name: str) -> dict[str, list[str]]:
+    """One OpenCC dictionary as {key: [values, default first]}."""
+    share, tool = _opencc_dirs()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{name}.txt"
+        subprocess.run([str(tool), "-i", str(share / f"{name}.ocd2"), "-o", str(out), "-f", "ocd2", "-t", "text"],
+                       check=True, capture_output=True)
+        table = {}
+        for line in out.read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            if key and values:
+                table[key] = values.split(" ")
+    return table
+
+
+def derive(tables: dict[str, dict[str, list[str]]]) -> dict[str, str]:
+    """Compute the character classes from the four dictionaries."""
+    st, ts, tw, hk, tw_phrases, hk_phrases = (tables[n] for n in TABLES)
+    tw_forms = {v for vs in tw.values() for v in vs if len(v) == 1}
+    hk_forms = {v for vs in hk.values() for v in vs if len(v) == 1}
+    regional = tw_forms | hk_forms
+    # Characters each standard writes in its own phrase table are valid there (台積電).
+    tw_valid = tw_forms | {c for vs in tw_phrases.values() for v in vs for c in v}
+    hk_valid = hk_forms | {c for vs in hk_phrases.values() for v in vs for c in v}
+    tw_own = {vs[0] for k, vs in tw.items() if len(k) == 1 and vs[0] != k}
+    hk_own = {vs[0] for k, vs in hk.items() if len(k) == 1 and vs[0] != k}
+    s_only, s_amb, s_var = set(), set(), set()
+    for k, vs in st.items():
+        if len(k) != 1 or k in regional:
+            continue
+        if k not in vs:
+            if k not in ts:  # a key of TS is a valid Traditional character
+                s_only.add(k)
+        elif vs[0] != k:
+            s_amb.add(k)
+        else:
+            s_var.add(k)
+    t_only, t_amb, t_var = set(), set(), set()
+    for k, vs in ts.items():
+        if len(k) != 1:
+            continue
+        if k not in vs:
+            if k not in st:
+                t_only.add(k)
+        elif vs[0] != k:
+            t_amb.add(k)
+        else:
+            t_var.add(k)
+
+    def regionalize(chars: set[str]) -> set[str]:
+        return chars | {tw[c][0] for c in chars if c in tw} | {hk[c][0] for c in chars if c in hk}
+
+    hant_targets = regionalize({v for k in s_amb for v in st[k] if v != k})
+    hans_targets = {ts[k][0] for k in t_amb}
+    not_tw = {k for k, vs in tw.items() if len(k) == 1 and vs[0] != k}
+    not_hk = {k for k, vs in hk.items() if len(k) == 1 and vs[0] != k}
+    classes = {
+        "s_only": s_only, "s_ambiguous": s_amb, "s_variant": s_var,
+        "t_only": t_only, "t_ambiguous": t_amb, "t_variant": t_var,
+        "regional": regional, "tw_only": tw_own - hk_valid - not_hk, "hk_only": hk_own - tw_valid - not_tw,
+        "not_tw": not_tw - tw_forms, "not_hk": not_hk - hk_forms,
+        "hant_targets": hant_targets, "hans_targets": hans_targets,
+    }
+    return {name: "".join(sorted(chars)) for name, chars in classes.items()}
+
+
+def build() -> dict[str, str]:
+    return derive({name: read_table(name) for name in TABLES})
+
+
+@cache
+def classes() -> dict[str, frozenset[str]]:
+    """The committed classes, loaded once."""
+    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    return {name: frozenset(chars) for name, chars in data.items() if not name.startswith("_")}
+
+
+def main() -> None:
+    import opencc
+
+    data: dict[str, str] = {"_opencc": opencc.__version__, **build()}
+    DATA_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {DATA_FILE.name}: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(data.items()) if k[0] != "_"),
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
