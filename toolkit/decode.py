@@ -4,15 +4,18 @@ Decision order, first match wins:
 
 1. no bytes -> ``Rejected("empty")``;
 2. an explicit ``encoding`` -> that codec, strictly, else with ``errors="replace"``;
-3. a BOM (UTF-32 before UTF-16; UTF-8 -> ``utf-8-sig``);
-4. NUL or many control bytes -> UTF-16/32 without BOM if a strict decode reads as text,
-   otherwise ``Rejected("binary")``;
+3. a BOM (UTF-32 before UTF-16; UTF-8 -> ``utf-8-sig``, BOM removed);
+4. NUL or over 2 % control bytes -> UTF-16/32 without BOM if a strict decode reads as text,
+   else ``Rejected("binary")`` (a few stray NULs in long text are kept as text);
 5. strict UTF-8;
-6. chardet, mapped to a superset codec and verified by a strict decode; GB18030 and
-   Big5-HKSCS are told apart by the share of common Chinese characters they produce;
-7. line by line (UTF-8, GB18030, Big5-HKSCS, CP950 per line) -> method ``"mixed"``;
-8. the best reading with ``errors="replace"``, or ``Rejected("undecodable")`` when more
-   than 5 % of the decoded characters are U+FFFD.
+6. chardet (modern encodings; only UTF-8/GB18030/Big5-HKSCS below 64 bytes), mapped to a
+   superset codec and verified by a strict decode; GB18030 and Big5-HKSCS decode each
+   other's bytes, so the one giving more common Chinese characters wins;
+7. line by line: strict UTF-8, else the best-scoring GB18030 / Big5-HKSCS / CP950 reading
+   -> method ``"mixed"`` when lines differ;
+8. the same per line with ``errors="replace"`` where nothing is strict, rejected as
+   ``"undecodable"`` when over 5 % of the characters are U+FFFD or the result does not
+   read as Chinese.
 
 The module is pure: no I/O, no printing, no mutable module state.
 """
@@ -94,8 +97,23 @@ _MIN_CHINESE_SCORE = 0.5  # below this a GB/Big5 reading chardet did not name is
 _CONFIDENT = 0.5  # chardet confidence at which a non-Chinese answer wins outright
 
 _GB_NAMES = frozenset(
-    {"gb2312", "gbk", "gb18030", "euc-cn", "euccn", "cp936", "ms936", "windows-936", "x-gbk",
-     "hz", "hz-gb-2312", "chinese", "csgb2312", "csgbk", "csgb18030"}
+    {
+        "gb2312",
+        "gbk",
+        "gb18030",
+        "euc-cn",
+        "euccn",
+        "cp936",
+        "ms936",
+        "windows-936",
+        "x-gbk",
+        "hz",
+        "hz-gb-2312",
+        "chinese",
+        "csgb2312",
+        "csgbk",
+        "csgb18030",
+    }
 )
 _BIG5_NAMES = frozenset({"cp950", "ms950", "windows-950", "csbig5", "cn-big5", "x-x-big5"})
 
@@ -103,13 +121,23 @@ _BIG5_NAMES = frozenset({"cp950", "ms950", "windows-950", "csbig5", "cn-big5", "
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
 # Punctuation shared by Simplified and Traditional text; it says nothing about GB vs Big5.
 _NEUTRAL_RANGES = (
-    (0xA0, 0xA0), (0xB7, 0xB7), (0x2010, 0x206F), (0x3000, 0x303F),
-    (0xFE30, 0xFE4F), (0xFF00, 0xFF60), (0xFFE0, 0xFFEF),
+    (0xA0, 0xA0),
+    (0xB7, 0xB7),
+    (0x2010, 0x206F),
+    (0x3000, 0x303F),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFF60),
+    (0xFFE0, 0xFFEF),
 )
 # Other characters plausible in a Chinese corpus: Latin, Greek, Cyrillic, symbols, kana, bopomofo, emoji.
 _TEXTLIKE_RANGES = (
-    (0xA1, 0x24F), (0x370, 0x4FF), (0x2100, 0x27BF), (0x3040, 0x312F), (0x31A0, 0x31BF),
-    (0x3200, 0x33FF), (0x1F000, 0x1FAFF),
+    (0xA1, 0x24F),
+    (0x370, 0x4FF),
+    (0x2100, 0x27BF),
+    (0x3040, 0x312F),
+    (0x31A0, 0x31BF),
+    (0x3200, 0x33FF),
+    (0x1F000, 0x1FAFF),
 )
 
 
@@ -228,7 +256,8 @@ def _detect(data: bytes) -> tuple[str | None, float | None]:
             )
             if result.get("encoding") not in (None, _UTF8):
                 return result["encoding"], _confidence(result.get("confidence"))
-        result = chardet.detect(data, prefer_superset=True)
+        # Modern era only: DOS, Mac and EBCDIC code pages fit damaged or random bytes by accident.
+        result = chardet.detect(data, prefer_superset=True, encoding_era=chardet.EncodingEra.MODERN_WEB)
     except Exception:  # a detector bug must not take the run down; treat it as "no answer"
         return None, None
     encoding = result.get("encoding")
@@ -239,46 +268,44 @@ def _confidence(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def _looks_like_text(text: str) -> bool:
-    """True when a BOM-less wide decode reads as text rather than random code points."""
+def _text_share_if_plausible(text: str) -> float | None:
+    """Share of text-like characters, or None when a wide decode reads as random code points."""
     stats = _stats(text)
     if stats.text_share < _MIN_TEXT_SHARE:
-        return False
-    return stats.cjk == 0 or stats.common / stats.cjk >= _MIN_CHINESE_SCORE
+        return None
+    if stats.cjk and stats.common / stats.cjk < _MIN_CHINESE_SCORE:
+        return None
+    return stats.text_share
 
 
-def _wide(data: bytes, codecs_to_try: tuple[str, ...]) -> tuple[str, str] | None:
-    """The best strict UTF-16/32 reading that looks like text, as (codec, text)."""
+def _wide(data: bytes) -> tuple[str, str] | None:
+    """The best strict BOM-less UTF-32/16 reading that looks like text, as (codec, text)."""
     best: tuple[float, str, str] | None = None
-    for codec in codecs_to_try:
-        unit = 4 if "32" in codec else 2
-        if len(data) % unit:
+    for codec in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
+        if len(data) % (4 if "32" in codec else 2):
             continue
         text = _strict(data, codec)
-        if text is None or not _looks_like_text(text):
+        if text is None:
             continue
-        share = _stats(text).text_share
-        if best is None or share > best[0]:
+        share = _text_share_if_plausible(text)
+        if share is not None and (best is None or share > best[0]):
             best = (share, codec, text)
     return (best[1], best[2]) if best else None
 
 
-_WIDE = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
-
-
 def _best_chinese(data: bytes, prefer: tuple[str, ...]) -> tuple[str, str, float] | None:
-    """Strict GB18030 vs Big5-HKSCS/CP950 reading with the higher score, as (codec, text, score)."""
-    best: tuple[float, bool, str, str] | None = None
+    """The strict GB18030 or Big5 reading with the higher score, as (codec, text, score)."""
+    readings: list[tuple[float, bool, str, str]] = []
     for family in ((_GB18030,), _BIG5):
         for codec in family:
             text = _strict(data, codec)
-            if text is None:
-                continue
-            key = (_stats(text).score, codec in prefer, codec, text)
-            if best is None or key[:2] > best[:2]:
-                best = key
-            break  # first strict codec of a family is its reading
-    return (best[2], best[3], best[0]) if best else None
+            if text is not None:  # the first strict codec of a family is its reading
+                readings.append((_stats(text).score, codec in prefer, codec, text))
+                break
+    if not readings:
+        return None
+    score, _, codec, text = max(readings, key=lambda reading: reading[:2])
+    return codec, text, score
 
 
 class _Lines(NamedTuple):
@@ -288,9 +315,8 @@ class _Lines(NamedTuple):
     main_codec: str  # codec that decoded the most bytes
 
 
-def _by_lines(data: bytes, extra: tuple[str, ...], prefer: tuple[str, ...], bom: bool) -> _Lines:
-    """Decode each b"\\n"-separated line on its own; lenient only where no codec is strict."""
-    candidates = tuple(dict.fromkeys((_UTF8, *_CHINESE, *extra)))
+def _by_lines(data: bytes, prefer: tuple[str, ...], bom: bool) -> _Lines:
+    """Decode each b"\\n"-separated line on its own (b"\\n" is never part of a multibyte character)."""
     parts = data.split(b"\n")
     texts: list[str] = []
     used: list[str | None] = []  # None: pure ASCII, reads the same in every candidate
@@ -301,8 +327,8 @@ def _by_lines(data: bytes, extra: tuple[str, ...], prefer: tuple[str, ...], bom:
             texts.append(part.decode("ascii"))
             used.append(None)
             continue
-        order = (_UTF8_SIG, *candidates) if bom and index == 0 else candidates
-        codec, text, bad = _decode_line(part, order, previous)
+        utf8 = _UTF8_SIG if bom and index == 0 else _UTF8
+        codec, text, bad = _decode_line(part, utf8, previous)
         texts.append(text)
         used.append(codec)
         total += bad
@@ -314,32 +340,30 @@ def _by_lines(data: bytes, extra: tuple[str, ...], prefer: tuple[str, ...], bom:
         if not runs or runs[-1][1] != codec:
             runs.append((index, codec))
         weight[codec] += len(parts[index])
-    main = weight.most_common(1)[0][0] if weight else _UTF8
-    return _Lines("\n".join(texts), total, tuple(runs), main)
+    return _Lines("\n".join(texts), total, tuple(runs), weight.most_common(1)[0][0])
 
 
-def _decode_line(part: bytes, order: tuple[str, ...], previous: str | None) -> tuple[str, str, int]:
-    """(codec, text, replacements) for one non-ASCII line."""
-    if order[0] in (_UTF8, _UTF8_SIG):
-        text = _strict(part, order[0])
-        if text is not None:
-            return order[0], text, 0
-    scored: list[tuple[tuple[float, int, bool, int], str, str, int]] = []
-    for rank, codec in enumerate(order):
-        text = _strict(part, codec)
-        if text is not None:
-            scored.append(((_stats(text).score, 0, codec == previous, -rank), codec, text, 0))
-    if not scored:
-        for rank, codec in enumerate(order):
-            try:
-                text, bad = _lenient(part, codec)
-            except (UnicodeError, LookupError):
-                continue
-            scored.append(((_stats(text).score, -bad, codec == previous, -rank), codec, text, bad))
-    if not scored:  # unreachable with the built-in codecs; keep every byte visible anyway
-        return _UTF8, part.decode(_UTF8, errors="replace"), len(part)
-    _, codec, text, bad = max(scored, key=lambda item: item[0])
-    return codec, text, bad
+def _decode_line(part: bytes, utf8: str, previous: str | None) -> tuple[str, str, int]:
+    """(codec, text, replacements) for one non-ASCII line: strict UTF-8, else the best-scoring reading.
+
+    Strict and lenient readings compete on the score: a damaged UTF-8 line can still decode
+    strictly as GB18030 into rare characters, and that must not beat UTF-8 with one U+FFFD.
+    """
+    text = _strict(part, utf8)
+    if text is not None:
+        return utf8, text, 0
+    best: tuple[tuple[float, int, bool, int], str, str, int] | None = None
+    for rank, codec in enumerate((utf8, *_CHINESE)):
+        decoded = _strict(part, codec)
+        if decoded is not None:
+            bad = 0
+        else:
+            decoded, bad = _lenient(part, codec)
+        key = (_stats(decoded).score, -bad, codec == previous, -rank)
+        if best is None or key > best[0]:
+            best = (key, codec, decoded, bad)
+    assert best is not None
+    return best[1], best[2], best[3]
 
 
 def _fill_neutral(used: list[str | None], prefer: tuple[str, ...]) -> list[str]:
@@ -389,17 +413,14 @@ def _override(data: bytes, encoding: str) -> Decoded | Rejected:
     return Decoded(text, codec, None, None, "override", False, bad)
 
 
-def _from_lines(
-    lines: _Lines, detected: str | None, confidence: float | None, bom: bool
-) -> Decoded:
-    families = {_family(codec) for _, codec in lines.runs}
+def _from_lines(lines: _Lines, detected: str | None, confidence: float | None, bom: bool) -> Decoded:
     strict = lines.replacements == 0
-    if len(families) > 1:
+    if len({_family(codec) for _, codec in lines.runs}) > 1:
         return Decoded(
             lines.text, "mixed", detected, confidence, "mixed", strict, lines.replacements, lines.runs
         )
     codec = lines.main_codec
-    if bom:
+    if bom and _family(codec) == _UTF8:
         return Decoded(lines.text, _UTF8_SIG, None, 1.0, "bom", strict, lines.replacements)
     return Decoded(lines.text, codec, detected, confidence, "chardet", strict, lines.replacements)
 
@@ -427,24 +448,15 @@ strict=True, replacements=0, line_encodings=())
         return _override(data, encoding)
 
     utf8_bom = data.startswith(codecs.BOM_UTF8)
-    for bom, bom_codecs in _BOMS:
-        if not data.startswith(bom):
-            continue
-        for codec in bom_codecs:
-            text = _strict(data, codec)
-            if text is not None:
-                return Decoded(text, codec, None, 1.0, "bom", True, 0)
-        if not utf8_bom:
-            # A UTF-16/32 BOM with a damaged body (often a truncated last code unit).
-            text, bad = _lenient(data, bom_codecs[0])
-            if not _too_damaged(bad, len(text)) and _looks_like_text(text.replace("\ufffd", "")):
-                return Decoded(text, bom_codecs[0], None, 1.0, "bom", False, bad)
-        break
+    found = _by_bom(data)
+    if found is not None:
+        return found
 
     controls = size - len(data.translate(None, _CONTROL_BYTES))
     has_nul = b"\x00" in data
     if has_nul or controls / size > _BINARY_CONTROL_SHARE:
-        wide = _wide(data, _WIDE)
+        # Wide text has NULs (ASCII) or control bytes (CJK low bytes); binary has them too.
+        wide = _wide(data)
         if wide is not None:
             detected, confidence = _detect(data)
             return Decoded(wide[1], wide[0], detected, confidence, "chardet", True, 0)
@@ -454,7 +466,7 @@ strict=True, replacements=0, line_encodings=())
 
     if utf8_bom:
         # The BOM says UTF-8 but the body is not: keep UTF-8 where it is, decode the rest per line.
-        lines = _by_lines(data, (), (), bom=True)
+        lines = _by_lines(data, (), bom=True)
         if _too_damaged(lines.replacements, len(lines.text)):
             return _undecodable(size, lines.main_codec, lines.replacements, len(lines.text))
         return _from_lines(lines, None, None, bom=True)
@@ -462,36 +474,58 @@ strict=True, replacements=0, line_encodings=())
     text = _strict(data, _UTF8)
     if text is not None:
         return Decoded(text, _UTF8, None, 1.0, "utf8", True, 0)
+    return _by_detection(data)
 
+
+def _by_bom(data: bytes) -> Decoded | None:
+    """Decode by BOM; None without a BOM, or when the body does not fit it (UTF-8 BOM: per line later)."""
+    for bom, bom_codecs in _BOMS:
+        if not data.startswith(bom):
+            continue
+        for codec in bom_codecs:
+            text = _strict(data, codec)
+            if text is not None:
+                return Decoded(text, codec, None, 1.0, "bom", True, 0)
+        if bom != codecs.BOM_UTF8:
+            # A UTF-16/32 BOM with a damaged body, often a truncated last code unit.
+            text, bad = _lenient(data, bom_codecs[0])
+            readable = _text_share_if_plausible(text.replace("\ufffd", "")) is not None
+            if readable and not _too_damaged(bad, len(text)):
+                return Decoded(text, bom_codecs[0], None, 1.0, "bom", False, bad)
+        return None
+    return None
+
+
+def _by_detection(data: bytes) -> Decoded | Rejected:
+    """Steps 6-8 for bytes that are neither BOM-marked, binary nor strict UTF-8."""
     detected, confidence = _detect(data)
     answer = _codecs_for(detected)
-    conf = confidence or 0.0
-
     if answer and answer[0].startswith(("utf-16", "utf-32")):
-        wide = _wide(data, answer)
+        wide = _wide(data)
         if wide is not None:
             return Decoded(wide[1], wide[0], detected, confidence, "chardet", True, 0)
         answer = ()
 
+    # A confident non-Chinese answer (Korean, Japanese, Latin) that decodes strictly wins.
     chinese_answer = bool(answer) and answer[0] in _CHINESE
-    other = None if chinese_answer else next(
-        ((codec, text) for codec in answer if (text := _strict(data, codec)) is not None), None
-    )
-    if other is not None and conf >= _CONFIDENT:
+    other = None
+    if answer and not chinese_answer:
+        text = _strict(data, answer[0])
+        other = None if text is None else (answer[0], text)
+    if other is not None and (confidence or 0.0) >= _CONFIDENT:
         return Decoded(other[1], other[0], detected, confidence, "chardet", True, 0)
 
+    # GB18030 and Big5 decode each other's bytes without error: the score decides.
     best = _best_chinese(data, answer if chinese_answer else ())
     if best is not None and (chinese_answer or best[2] >= _MIN_CHINESE_SCORE):
         return Decoded(best[1], best[0], detected, confidence, "chardet", True, 0)
 
-    extra = () if chinese_answer else answer
-    lines = _by_lines(data, extra, answer, bom=False)
+    lines = _by_lines(data, answer if chinese_answer else (), bom=False)
     damaged = _too_damaged(lines.replacements, len(lines.text))
-    good = _stats(lines.text).score >= _MIN_CHINESE_SCORE
-    if not damaged and (good or (lines.replacements == 0 and other is None)):
+    if not damaged and _stats(lines.text).score >= _MIN_CHINESE_SCORE:
         return _from_lines(lines, detected, confidence, bom=False)
-    if other is not None:
+    if other is not None:  # a weak non-Chinese answer still beats Chinese-looking noise
         return Decoded(other[1], other[0], detected, confidence, "chardet", True, 0)
-    if damaged:
-        return _undecodable(size, lines.main_codec, lines.replacements, len(lines.text))
-    return _from_lines(lines, detected, confidence, bom=False)
+    if lines.replacements == 0:  # strict everywhere: nothing lost, even if it reads poorly
+        return _from_lines(lines, detected, confidence, bom=False)
+    return _undecodable(len(data), lines.main_codec, lines.replacements, len(lines.text))

@@ -131,6 +131,7 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
     active_tags: tuple[str, ...] = ()
     last_was_tag = False
     cur: _Draft | None = None
+    attach: _Draft | None = None  # the article a following credit line may still join
 
     def line_text(i: int) -> str:
         return text[lines[i][0]:lines[i][1]]
@@ -164,6 +165,7 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
         if not s.strip():
             continue
         if _TAG_LINE.match(s) and not _HEADING.match(s):
+            attach = None
             found = tuple(t for t in re.split(r"[#\s]+", s) if t)
             active_tags = (active_tags + found) if last_was_tag else found
             tag_lines[i] = found
@@ -172,6 +174,7 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
                 cur.closed = True
             continue
         last_was_tag = False
+        joinable, attach = attach, None
         heading = _HEADING.match(s)
         if heading and len(heading["hashes"]) == 1:
             if cur is not None:
@@ -182,14 +185,16 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
             cur.markers.append("md_heading")  # type: ignore[union-attr]
             continue
         credit = _match("credit_line", s)
-        if credit and drafts and (cur is None or cur.closed or cur.lines):
-            target = drafts[-1] if cur is None or cur.closed else cur
+        # A credit line belongs to the open article, or to the one that just ended
+        # with only blank lines in between.
+        target = cur if cur is not None and not cur.closed and cur.lines else joinable
+        if credit and target is not None:
             target.credit_lines.append(i)  # type: ignore[union-attr]
             target.markers.append(credit[0].name)  # type: ignore[union-attr]
             if "source" in credit[0].pattern.groupindex and credit[1]["source"]:
                 target.source_end = target.source_end or _clean_source(credit[1]["source"])
             target.closed = True
-            cur = target
+            cur = attach = target
             continue
         start = _match("start", s)
         if cur is not None and not cur.closed and start and any(
@@ -214,6 +219,7 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
             cur.markers.append(marker.name)  # type: ignore[union-attr]
             cur.source_end = _clean_source(m["source"])
             cur.closed = True
+            attach = cur
 
     segments: list[Segment] = []
     for n, d in enumerate(drafts):
