@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,7 +82,7 @@ def test_dateline_after_body_starts_a_new_article() -> None:
 def _tiles(text: str) -> None:
     segs = find_segments(text)
     assert "".join(text[s.start:s.end] for s in segs) == text
-    assert all(a.end == b.start for a, b in zip(segs, segs[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(segs))
 
 
 def test_seeds_tile_exactly(trad_text: str, simp_text: str) -> None:

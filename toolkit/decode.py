@@ -246,22 +246,31 @@ def _codecs_for(answer: str | None) -> tuple[str, ...]:
 
 
 def _detect(data: bytes) -> tuple[str | None, float | None]:
-    """chardet's answer and confidence, or (None, None) if it has none or fails."""
+    """chardet's answer and confidence, or (None, None) if it has none or fails.
+
+    Only called once strict UTF-8 has failed, so "utf-8" serves as the no-match sentinel: a
+    real "utf-8" answer is impossible, and any other sentinel could be mistaken for one.
+    """
     try:
         if len(data) < _SHORT_INPUT:
-            # no_match_encoding must be among the included ones (else chardet warns); strict
-            # UTF-8 already failed, so a "utf-8" answer here means chardet found nothing.
             result = chardet.detect(
                 data, prefer_superset=True, include_encodings=_SHORT_CANDIDATES, no_match_encoding=_UTF8
             )
             if result.get("encoding") not in (None, _UTF8):
                 return result["encoding"], _confidence(result.get("confidence"))
-        # Modern era only: DOS, Mac and EBCDIC code pages fit damaged or random bytes by accident.
-        result = chardet.detect(data, prefer_superset=True, encoding_era=chardet.EncodingEra.MODERN_WEB)
+        # Modern encodings only: DOS, Mac and EBCDIC code pages fit damaged or random bytes by accident.
+        result = chardet.detect(
+            data,
+            prefer_superset=True,
+            encoding_era=chardet.EncodingEra.MODERN_WEB,
+            no_match_encoding=_UTF8,
+        )
     except Exception:  # a detector bug must not take the run down; treat it as "no answer"
         return None, None
     encoding = result.get("encoding")
-    return (encoding, _confidence(result.get("confidence"))) if encoding else (None, None)
+    if not encoding or encoding == _UTF8:
+        return None, None
+    return encoding, _confidence(result.get("confidence"))
 
 
 def _confidence(value: object) -> float | None:
@@ -389,8 +398,8 @@ def _too_damaged(replacements: int, chars: int) -> bool:
 def _undecodable(size: int, codec: str, replacements: int, chars: int) -> Rejected:
     return Rejected(
         "undecodable",
-        f"no encoding decodes it cleanly; the best, {codec}, needs {replacements} replacement "
-        f"characters in {chars} characters ({size} bytes)",
+        f"no encoding decodes it cleanly; the best reading, {codec}, has {replacements} "
+        f"U+FFFD in {chars} characters ({size} bytes)",
         size,
     )
 

@@ -163,15 +163,15 @@ def run_clean(inputs: Sequence[str], out: Path, config: Config, progress: Progre
                 if item.doc.index in wanted:
                     texts[item.doc.index] = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
     pages = _write_diffs(out, decisions, texts)
-    data = report.build(infos, records, decisions, pages, config)
+    summary = report.build(infos, records, decisions, pages, config)
     with atomic_file(out / "clusters.jsonl") as fh:
         for line in report.cluster_lines(decisions, ids, pages):
             fh.write(dumps(line) + "\n")
     with atomic_file(out / "report.json") as fh:
-        fh.write(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+        fh.write(json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
     with atomic_file(out / "report.md") as fh:
-        fh.write(report.markdown(data))
-    return data
+        fh.write(report.markdown(summary))
+    return summary
 
 
 def _read_spill(fh: IO[bytes]) -> Iterator[Processed]:

@@ -111,7 +111,7 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
     def cjk_next_to(i: int) -> bool:
         left = text[i - 1] if i > 0 else ""
         right = text[i + 1] if i + 1 < len(text) else ""
-        return bool(left and _CTX_RE.match(left) or right and _CTX_RE.match(right))
+        return bool((left and _CTX_RE.match(left)) or (right and _CTX_RE.match(right)))
 
     count = 0
     stack: list[int] = []

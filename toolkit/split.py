@@ -152,7 +152,8 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
         if j is None:
             return False
         nxt = line_text(j)
-        return not (_TAG_LINE.match(nxt) or _HEADING.match(nxt) and len(_HEADING.match(nxt)["hashes"]) == 1)
+        heading = _HEADING.match(nxt)
+        return not (_TAG_LINE.match(nxt) or (heading and len(heading["hashes"]) == 1))
 
     def open_draft() -> _Draft:
         d = _Draft(lines=[], markers=[], credit_lines=[])
@@ -196,8 +197,8 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
             target.closed = True
             cur = attach = target
             continue
-        start = _match("start", s)
-        if cur is not None and not cur.closed and start and any(
+        opening = _match("start", s)
+        if cur is not None and not cur.closed and opening and any(
             not _HEADING.match(line_text(j)) for j in cur.lines  # type: ignore[union-attr]
         ):
             cur.closed = True  # a dateline after body text opens a new article
@@ -208,13 +209,13 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
                 cur.title_line = i
                 cur.markers.append("title_line")  # type: ignore[union-attr]
                 continue
-        if start and not any(not _HEADING.match(line_text(j)) for j in cur.lines):  # type: ignore[union-attr]
-            cur.markers.append(start[0].name)  # type: ignore[union-attr]
-            cur.source_start = _clean_source(start[1]["source"])
+        if opening and not any(not _HEADING.match(line_text(j)) for j in cur.lines):  # type: ignore[union-attr]
+            cur.markers.append(opening[0].name)  # type: ignore[union-attr]
+            cur.source_start = _clean_source(opening[1]["source"])
         cur.lines.append(i)  # type: ignore[union-attr]
-        end = _match("end", s)
-        if end:
-            marker, m = end
+        closing = _match("end", s)
+        if closing:
+            marker, m = closing
             cur.end_credit = (lines[i][0] + m.start(), lines[i][0] + m.end(), marker.name)
             cur.markers.append(marker.name)  # type: ignore[union-attr]
             cur.source_end = _clean_source(m["source"])

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+
+from .conftest import ROOT, SEEDS
+
+runner = CliRunner()
+
+
+def test_missing_input_fails_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["clean", "no/such/file.txt", "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: input not found: no/such/file.txt (check the path; nothing was written)"
+    assert not out.exists()
+
+
+def test_unwritable_output_is_one_error_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(blocker / "out")])
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: cannot write to output directory") and "choose another --out" in line
+
+
+def test_bad_config_value_fails_with_hint(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[dedup]\nthreshold = 1.5\n")
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "o"), "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: dedup.threshold must be in (0, 1], got 1.5 (try 0.8)"
+
+
+def test_unknown_config_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[dedup]\nthreshhold = 0.7\n")
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "o"), "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert "unknown setting(s) in [dedup]: threshhold" in result.stderr
+
+
+def test_keep_first_flag(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path), "--keep", "first", "-q"])
+    assert result.exit_code == 0, result.stderr
+    [dup] = [json.loads(line) for line in (tmp_path / "removed.jsonl").read_text().splitlines()]
+    assert dup["source"] == "虎嗅APP" and dup["keep_rule"] == "first"
+
+
+def test_bad_keep_value(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path), "--keep", "best"])
+    assert result.exit_code == 2
+    assert "dedup.keep must be 'longest' or 'first'" in result.stderr
+
+
+def test_bad_files_are_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text("標題\n這是一篇正常的文章，內容很完整。 (某報)\n", encoding="utf-8")
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "blob.bin").write_bytes(bytes(range(256)) * 4)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["clean", str(inputs), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.stderr
+    kept = [json.loads(line) for line in (out / "corpus.jsonl").read_text().splitlines()]
+    removed = {json.loads(line)["origin"]["file"]: json.loads(line)["reason"]
+               for line in (out / "removed.jsonl").read_text().splitlines()}
+    assert [k["source"] for k in kept] == ["某報"]
+    assert removed == {"empty.txt": "empty", "blob.bin": "binary"}
+    report = json.loads((out / "report.json").read_text())
+    assert report["removed_by_reason"] == {"binary": 1, "empty": 1}
+
+
+def test_gbk_input_is_decoded(tmp_path: Path) -> None:
+    text = "跨国车企拥抱中国技术\n新华社北京5月4日电 中国汽车产业接连迎来标志性事件，奔驰宣布升级研发中心。\n"
+    (tmp_path / "gbk.txt").write_bytes(text.encode("gbk"))
+    result = runner.invoke(app, ["clean", str(tmp_path / "gbk.txt"), "--out", str(tmp_path / "o"), "-q"])
+    assert result.exit_code == 0, result.stderr
+    [rec] = [json.loads(line) for line in (tmp_path / "o" / "corpus.jsonl").read_text().splitlines()]
+    assert rec["origin"]["encoding"] == "gb18030" and rec["title"] == "跨国车企拥抱中国技术"
+
+
+def test_no_half_written_files_after_run(tmp_path: Path) -> None:
+    runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path), "-q"])
+    assert not [p for p in tmp_path.rglob(".*") if p.is_file()]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="runs the installed module")
+def test_python_dash_m_entry_point(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "toolkit", "clean", str(SEEDS), "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == f"9 articles from 2 files: 8 kept, 1 removed, 1 duplicate clusters -> {tmp_path}"

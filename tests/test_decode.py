@@ -1,0 +1,304 @@
+"""Tests for toolkit.decode: exact round trips, mixed files, rejections, and crash safety."""
+
+from __future__ import annotations
+
+import codecs
+import doctest
+import random
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import toolkit.decode
+from toolkit.decode import Decoded, Rejected, decode_bytes
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+TRADITIONAL = (SEEDS / "000_79e19496e3b9640c.txt").read_text(encoding="utf-8")
+SIMPLIFIED = (SEEDS / "004_14352a4bf9531335.txt").read_text(encoding="utf-8")
+
+
+def representable(text: str, encode_with: str, decode_with: str) -> str:
+    """The paragraphs of ``text`` that survive encode_with -> decode_with unchanged."""
+
+    def survives(paragraph: str) -> bool:
+        try:
+            return paragraph.encode(encode_with).decode(decode_with) == paragraph
+        except UnicodeError:
+            return False
+
+    kept = [p for p in text.split("\n") if survives(p)]
+    assert len(kept) >= len(text.split("\n")) // 2, "fixture too small to mean anything"
+    return "\n".join(kept)
+
+
+def decoded(data: bytes, encoding: str | None = None) -> Decoded:
+    result = decode_bytes(data, encoding)
+    assert isinstance(result, Decoded), result
+    return result
+
+
+# (seed, bytes codec, codec for the representable check, expected encoding, expected method)
+ROUND_TRIPS = [
+    ("traditional", "gb18030", "gb18030", "gb18030", "chardet"),
+    ("traditional", "gbk", "gbk", "gb18030", "chardet"),
+    ("traditional", "big5", "big5hkscs", "big5hkscs", "chardet"),
+    ("traditional", "big5hkscs", "big5hkscs", "big5hkscs", "chardet"),
+    ("simplified", "gb18030", "gb18030", "gb18030", "chardet"),
+    ("simplified", "gbk", "gbk", "gb18030", "chardet"),
+]
+WIDE = [
+    ("utf-16-le", b"", "utf-16-le", "chardet"),
+    ("utf-16-be", b"", "utf-16-be", "chardet"),
+    ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16", "bom"),
+    ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16", "bom"),
+    ("utf-32-le", codecs.BOM_UTF32_LE, "utf-32", "bom"),
+    ("utf-8", codecs.BOM_UTF8, "utf-8-sig", "bom"),
+]
+SEED_TEXT = {"traditional": TRADITIONAL, "simplified": SIMPLIFIED}
+
+
+@pytest.mark.parametrize(("seed", "codec", "check_with", "encoding", "method"), ROUND_TRIPS)
+def test_seed_round_trips_through_legacy_codecs(
+    seed: str, codec: str, check_with: str, encoding: str, method: str
+) -> None:
+    text = representable(SEED_TEXT[seed], codec, check_with)
+    result = decoded(text.encode(codec))
+    assert result.text == text
+    assert (result.encoding, result.method, result.strict, result.replacements) == (encoding, method, True, 0)
+    assert result.detected is not None
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_TEXT))
+@pytest.mark.parametrize(("codec", "bom", "encoding", "method"), WIDE)
+def test_seed_round_trips_through_unicode_codecs(
+    seed: str, codec: str, bom: bytes, encoding: str, method: str
+) -> None:
+    text = SEED_TEXT[seed]
+    result = decoded(bom + text.encode(codec))
+    assert result.text == text  # BOM removed, nothing else touched
+    assert (result.encoding, result.method, result.strict) == (encoding, method, True)
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_TEXT))
+def test_plain_utf8_is_a_strong_signal(seed: str) -> None:
+    result = decoded(SEED_TEXT[seed].encode("utf-8"))
+    assert result == Decoded(SEED_TEXT[seed], "utf-8", None, 1.0, "utf8", True, 0)
+
+
+def test_short_gbk_file() -> None:
+    text = "简介：中国汽车市场"
+    result = decoded(text.encode("gbk"))
+    assert (result.text, result.encoding, result.method) == (text, "gb18030", "chardet")
+
+
+def test_short_big5_file() -> None:
+    text = "簡介：中國汽車市場"
+    data = text.encode("big5")
+    assert data.decode("gb18030") != text  # the trap: Big5 bytes are valid GB18030 too
+    result = decoded(data)
+    assert (result.text, result.encoding, result.method) == (text, "big5hkscs", "chardet")
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"), [("臺灣", "big5"), ("台湾", "gbk"), ("汽車", "big5"), ("，", "gbk")]
+)
+def test_two_byte_pairs_pick_the_right_family(text: str, codec: str) -> None:
+    assert decoded(text.encode(codec)).text == text
+
+
+def test_gb_punctuation_uses_gb18030_not_gb2312() -> None:
+    # Python's gb2312 turns A1A4/A1AA into U+30FB/U+2015; GBK text means U+00B7/U+2014.
+    text = "标题：中国·汽车——市场"
+    data = text.encode("gbk")
+    assert data.decode("gb2312") != text
+    result = decoded(data)
+    assert (result.text, result.encoding) == (text, "gb18030")
+
+
+def test_cp950_only_character_falls_back_from_big5hkscs() -> None:
+    text = "價格€"
+    result = decoded(text.encode("cp950"))
+    assert (result.text, result.encoding) == (text, "cp950")
+
+
+def test_half_gbk_half_utf8() -> None:
+    lines = SIMPLIFIED.split("\n")
+    half = len(lines) // 2
+    data = "\n".join(lines[:half]).encode("gbk") + b"\n" + "\n".join(lines[half:]).encode("utf-8")
+    result = decoded(data)
+    assert result.text == SIMPLIFIED
+    assert (result.encoding, result.method, result.strict, result.replacements) == ("mixed", "mixed", True, 0)
+    # Pure-ASCII lines read the same in both codecs and stay in the run before them.
+    first_utf8 = next(i for i in range(half, len(lines)) if not lines[i].isascii())
+    assert result.line_encodings == ((0, "gb18030"), (first_utf8, "utf-8"))
+
+
+def test_big5_and_utf8_lines() -> None:
+    paragraphs = [p for p in representable(TRADITIONAL, "big5", "big5hkscs").split("\n") if not p.isascii()]
+    lines = paragraphs[:9]
+    codecs_used = ["big5"] * 3 + ["utf-8"] * 3 + ["big5"] * 3
+    data = b"\n".join(line.encode(codec) for line, codec in zip(lines, codecs_used, strict=True))
+    result = decoded(data)
+    assert result.text == "\n".join(lines)
+    assert (result.encoding, result.method, result.strict) == ("mixed", "mixed", True)
+    assert result.line_encodings == ((0, "big5hkscs"), (3, "utf-8"), (6, "big5hkscs"))
+
+
+def test_ascii_lines_join_the_neighbouring_run() -> None:
+    data = "Title\n\n中文内容一\n".encode("gbk") + "中文内容二\n".encode()
+    result = decoded(data)
+    assert result.text == "Title\n\n中文内容一\n中文内容二\n"
+    assert result.line_encodings == ((0, "gb18030"), (3, "utf-8"))
+
+
+def test_utf8_bom_with_gbk_lines() -> None:
+    data = codecs.BOM_UTF8 + "第一行中文\n".encode() + "第二行是国标码\n第三行\n".encode("gbk")
+    result = decoded(data)
+    assert result.text == "第一行中文\n第二行是国标码\n第三行\n"
+    assert (result.method, result.line_encodings) == ("mixed", ((0, "utf-8-sig"), (1, "gb18030")))
+
+
+def test_damaged_utf8_keeps_the_rest_and_counts_the_damage() -> None:
+    cut = SIMPLIFIED.index("。") + 1
+    data = SIMPLIFIED[:cut].encode() + b"\xff" + SIMPLIFIED[cut:].encode()
+    result = decoded(data)
+    assert result.text == SIMPLIFIED[:cut] + "\ufffd" + SIMPLIFIED[cut:]
+    assert (result.encoding, result.strict, result.replacements) == ("utf-8", False, 1)
+
+
+def test_truncated_utf16_with_bom() -> None:
+    text = "中文测试" * 20
+    result = decoded(text.encode("utf-16") + b"A")
+    assert (result.text, result.encoding, result.method) == (text + "\ufffd", "utf-16", "bom")
+    assert (result.strict, result.replacements) == (False, 1)
+
+
+def test_confident_korean_is_not_read_as_gb() -> None:
+    # EUC-KR Hangul occupies the GB2312 level-1 byte range, so only chardet can tell them apart.
+    text = "대한민국의 수도는 서울입니다. 한국어는 한글로 씁니다. 오늘 날씨가 좋습니다."
+    result = decoded(text.encode("euc-kr"))
+    assert (result.text, result.encoding) == (text, "cp949")
+
+
+def test_empty() -> None:
+    assert decode_bytes(b"") == Rejected("empty", "file is empty (0 bytes)", 0)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"abc\x00def",
+        b"\x00" * 64,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+        random.Random(0).randbytes(4096),
+    ],
+)
+def test_binary(data: bytes) -> None:
+    result = decode_bytes(data)
+    assert isinstance(result, Rejected)
+    assert (result.reason, result.size) == ("binary", len(data))
+    assert result.detail.endswith(f"({len(data)} bytes)")
+
+
+def test_control_bytes_without_nul_are_binary() -> None:
+    data = bytes(range(1, 9)) * 8 + b"text"
+    result = decode_bytes(data)
+    assert isinstance(result, Rejected)
+    assert result.reason == "binary"
+
+
+def test_undecodable() -> None:
+    data = b"\x81"
+    result = decode_bytes(data)
+    assert isinstance(result, Rejected)
+    assert (result.reason, result.size) == ("undecodable", 1)
+
+
+def test_override_strict() -> None:
+    result = decoded("中文".encode("gbk"), encoding="GBK")
+    assert result == Decoded("中文", "gbk", None, None, "override", True, 0)
+
+
+def test_override_with_wrong_codec_counts_replacements() -> None:
+    data = "中文".encode("gbk")
+    result = decoded(data, encoding="utf-8")
+    assert result.text == "\ufffd" * 4
+    assert (result.method, result.strict, result.replacements) == ("override", False, 4)
+    assert (result.detected, result.confidence) == (None, None)
+
+
+def test_override_does_not_count_genuine_replacement_characters() -> None:
+    data = "a\ufffdb".encode() + b"\xff"
+    result = decoded(data, encoding="utf-8")
+    assert (result.text, result.replacements) == ("a\ufffdb\ufffd", 1)
+
+
+@pytest.mark.parametrize("name", ["no-such-codec", "rot13"])
+def test_unknown_or_non_text_override_raises_lookup_error(name: str) -> None:
+    with pytest.raises(LookupError):
+        decode_bytes(b"abc", encoding=name)
+
+
+def test_no_warnings_from_chardet() -> None:
+    samples = [b"\x81\x30", "中文".encode("gbk"), "中文".encode("big5"), b"\xe9t\xe9" * 30]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [decode_bytes(sample) for sample in samples]
+    assert [type(r).__name__ for r in results] == ["Rejected", "Decoded", "Decoded", "Decoded"]
+
+
+def test_doctests() -> None:
+    failures, tried = doctest.testmod(toolkit.decode)
+    assert (failures, tried > 0) == (0, True)
+
+
+# Text a file could hold: no surrogates, no control characters (control-heavy bytes are binary by design).
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\n\r"),
+    min_size=1,
+)
+
+
+@given(_TEXT.filter(lambda s: not s.startswith("\ufeff")))
+def test_any_text_round_trips_through_utf8(text: str) -> None:
+    result = decoded(text.encode("utf-8"))
+    assert (result.text, result.encoding, result.method) == (text, "utf-8", "utf8")
+
+
+@given(_TEXT)
+def test_any_text_round_trips_through_utf8_with_bom(text: str) -> None:
+    result = decoded(text.encode("utf-8-sig"))
+    assert (result.text, result.encoding, result.method) == (text, "utf-8-sig", "bom")
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1))
+def test_any_text_round_trips_through_gb18030_override(text: str) -> None:
+    result = decoded(text.encode("gb18030"), encoding="gb18030")
+    assert (result.text, result.strict, result.replacements) == (text, True, 0)
+
+
+@settings(max_examples=500)
+@given(st.binary())
+def test_random_bytes_never_raise(data: bytes) -> None:
+    check_invariants(data, decode_bytes(data))
+
+
+def test_fixed_seed_random_bytes_never_raise() -> None:
+    rng = random.Random(0)
+    for _ in range(10_000):
+        data = rng.randbytes(rng.randrange(201))
+        check_invariants(data, decode_bytes(data))
+
+
+def check_invariants(data: bytes, result: Decoded | Rejected) -> None:
+    if isinstance(result, Rejected):
+        assert result.size == len(data)
+        assert result.reason in {"empty", "binary", "undecodable"}
+        return
+    assert result.strict == (result.replacements == 0)
+    assert (result.method == "mixed") == bool(result.line_encodings)
+    if result.strict and result.method in {"utf8", "chardet"}:
+        assert data.decode(result.encoding) == result.text
