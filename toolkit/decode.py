@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -141,9 +142,19 @@ _TEXTLIKE_RANGES = (
 )
 
 
+def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges)
+
+
+_ASCII_TEXT = ((0x20, 0x7E), (0x09, 0x0D))
+_TEXTLIKE_RE = re.compile(f"[{_char_class(_ASCII_TEXT + _NEUTRAL_RANGES + _CJK_RANGES + _TEXTLIKE_RANGES)}]")
+_CJK_RE = re.compile(f"[{_char_class(_CJK_RANGES)}]")
+_JUDGED_RE = re.compile(f"[^{_char_class(((0, 0x7F), *_NEUTRAL_RANGES))}]")
+
+
 class _Stats(NamedTuple):
     chars: int  # all characters
-    textlike: int  # printable ASCII, whitespace and the ranges above
+    textlike: int  # printable ASCII, whitespace, neutral punctuation, CJK and the ranges above
     cjk: int  # CJK ideographs
     common: int  # CJK ideographs in the common set
     judged: int  # non-ASCII characters that are not neutral punctuation
@@ -158,12 +169,8 @@ class _Stats(NamedTuple):
         return self.textlike / self.chars if self.chars else 0.0
 
 
-def _in(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
-    return any(lo <= code <= hi for lo, hi in ranges)
-
-
 def _is_cjk(ch: str) -> bool:
-    return _in(ord(ch), _CJK_RANGES)
+    return _CJK_RE.fullmatch(ch) is not None
 
 
 @functools.cache
@@ -180,6 +187,11 @@ def _common_chars() -> frozenset[str]:
     return frozenset(chars)
 
 
+@functools.cache
+def _common_re() -> re.Pattern[str]:
+    return re.compile("[" + "".join(sorted(_common_chars())) + "]")
+
+
 def _add_cjk(chars: set[str], pair: bytes, codec: str) -> None:
     try:
         ch = pair.decode(codec)
@@ -189,27 +201,24 @@ def _add_cjk(chars: set[str], pair: bytes, codec: str) -> None:
         chars.add(ch)
 
 
+def _count(pattern: re.Pattern[str], text: str) -> int:
+    return pattern.subn("", text)[1]  # counts at C speed without a list of matches
+
+
+def _score(text: str) -> float:
+    """Share of judged characters (non-ASCII, not neutral punctuation) that are common Chinese ones.
+
+    Readings in the wrong family produce kana, bopomofo, symbols and rare characters, so this
+    is how GB18030 and Big5 bytes, which decode each other without error, are told apart.
+    """
+    judged = _count(_JUDGED_RE, text)
+    return _count(_common_re(), text) / judged if judged else 0.0
+
+
 def _stats(text: str) -> _Stats:
-    common_set = _common_chars()
-    textlike = cjk = common = judged = 0
-    for ch, n in Counter(text).items():
-        code = ord(ch)
-        if code < 0x80:
-            if 0x20 <= code < 0x7F or ch in "\t\n\r\f\v":
-                textlike += n
-            continue
-        if _in(code, _NEUTRAL_RANGES):
-            textlike += n
-            continue
-        judged += n
-        if _in(code, _CJK_RANGES):
-            textlike += n
-            cjk += n
-            if ch in common_set:
-                common += n
-        elif _in(code, _TEXTLIKE_RANGES):
-            textlike += n
-    return _Stats(len(text), textlike, cjk, common, judged)
+    cjk = _count(_CJK_RE, text)
+    common = _count(_common_re(), text) if cjk else 0
+    return _Stats(len(text), _count(_TEXTLIKE_RE, text), cjk, common, _count(_JUDGED_RE, text))
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -309,7 +318,7 @@ def _best_chinese(data: bytes, prefer: tuple[str, ...]) -> tuple[str, str, float
         for codec in family:
             text = _strict(data, codec)
             if text is not None:  # the first strict codec of a family is its reading
-                readings.append((_stats(text).score, codec in prefer, codec, text))
+                readings.append((_score(text), codec in prefer, codec, text))
                 break
     if not readings:
         return None
@@ -368,7 +377,7 @@ def _decode_line(part: bytes, utf8: str, previous: str | None) -> tuple[str, str
             bad = 0
         else:
             decoded, bad = _lenient(part, codec)
-        key = (_stats(decoded).score, -bad, codec == previous, -rank)
+        key = (_score(decoded), -bad, codec == previous, -rank)
         if best is None or key > best[0]:
             best = (key, codec, decoded, bad)
     assert best is not None
@@ -531,7 +540,7 @@ def _by_detection(data: bytes) -> Decoded | Rejected:
 
     lines = _by_lines(data, answer if chinese_answer else (), bom=False)
     damaged = _too_damaged(lines.replacements, len(lines.text))
-    if not damaged and _stats(lines.text).score >= _MIN_CHINESE_SCORE:
+    if not damaged and _score(lines.text) >= _MIN_CHINESE_SCORE:
         return _from_lines(lines, detected, confidence, bom=False)
     if other is not None:  # a weak non-Chinese answer still beats Chinese-looking noise
         return Decoded(other[1], other[0], detected, confidence, "chardet", True, 0)
