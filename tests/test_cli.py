@@ -100,3 +100,14 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip() == f"9 articles from 2 files: 8 kept, 1 removed, 1 duplicate clusters -> {tmp_path}"
+
+
+def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    trees = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-m", "toolkit", "clean", str(SEEDS), "--out", str(out), "-q"],
+                       check=True, env=env, cwd=ROOT)
+        trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert trees[0] == trees[1]

@@ -71,7 +71,7 @@ class Rejected:
 
 
 _GB18030 = "gb18030"
-_BIG5 = ("big5hkscs", "cp950")  # HKSCS first: superset of plain Big5 for text; CP950 adds the euro sign
+_BIG5 = ("big5hkscs", "cp950")  # HKSCS adds Hong Kong characters; CP950 adds the euro sign
 _CHINESE = (_GB18030, *_BIG5)
 _UTF8 = "utf-8"
 _UTF8_SIG = "utf-8-sig"
@@ -157,12 +157,6 @@ class _Stats(NamedTuple):
     textlike: int  # printable ASCII, whitespace, neutral punctuation, CJK and the ranges above
     cjk: int  # CJK ideographs
     common: int  # CJK ideographs in the common set
-    judged: int  # non-ASCII characters that are not neutral punctuation
-
-    @property
-    def score(self) -> float:
-        """Share of judged characters that are common Chinese characters."""
-        return self.common / self.judged if self.judged else 0.0
 
     @property
     def text_share(self) -> float:
@@ -218,7 +212,7 @@ def _score(text: str) -> float:
 def _stats(text: str) -> _Stats:
     cjk = _count(_CJK_RE, text)
     common = _count(_common_re(), text) if cjk else 0
-    return _Stats(len(text), _count(_TEXTLIKE_RE, text), cjk, common, _count(_JUDGED_RE, text))
+    return _Stats(len(text), _count(_TEXTLIKE_RE, text), cjk, common)
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -364,24 +358,26 @@ def _by_lines(data: bytes, prefer: tuple[str, ...], bom: bool) -> _Lines:
 def _decode_line(part: bytes, utf8: str, previous: str | None) -> tuple[str, str, int]:
     """(codec, text, replacements) for one non-ASCII line: strict UTF-8, else the best-scoring reading.
 
-    Strict and lenient readings compete on the score: a damaged UTF-8 line can still decode
-    strictly as GB18030 into rare characters, and that must not beat UTF-8 with one U+FFFD.
+    A damaged UTF-8 line can still decode strictly as GB18030 into rare characters, so when no
+    strict reading scores as Chinese, the lenient readings (UTF-8 with a U+FFFD) compete too.
     """
     text = _strict(part, utf8)
     if text is not None:
         return utf8, text, 0
-    best: tuple[tuple[float, int, bool, int], str, str, int] | None = None
-    for rank, codec in enumerate((utf8, *_CHINESE)):
+    order = (utf8, *_CHINESE)
+    readings: list[tuple[tuple[float, int, bool, int], str, str, int]] = []
+    for rank, codec in enumerate(order):
         decoded = _strict(part, codec)
         if decoded is not None:
-            bad = 0
-        else:
-            decoded, bad = _lenient(part, codec)
-        key = (_score(decoded), -bad, codec == previous, -rank)
-        if best is None or key > best[0]:
-            best = (key, codec, decoded, bad)
-    assert best is not None
-    return best[1], best[2], best[3]
+            readings.append(((_score(decoded), 0, codec == previous, -rank), codec, decoded, 0))
+    if not readings or max(reading[0][0] for reading in readings) < _MIN_CHINESE_SCORE:
+        strict = {reading[1] for reading in readings}
+        for rank, codec in enumerate(order):
+            if codec not in strict:
+                decoded, bad = _lenient(part, codec)
+                readings.append(((_score(decoded), -bad, codec == previous, -rank), codec, decoded, bad))
+    _, codec, text, bad = max(readings, key=lambda reading: reading[0])
+    return codec, text, bad
 
 
 def _fill_neutral(used: list[str | None], prefer: tuple[str, ...]) -> list[str]:
