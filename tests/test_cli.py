@@ -80,6 +80,19 @@ def test_bad_files_are_reported_and_the_run_goes_on(tmp_path: Path) -> None:
     assert report["removed_by_reason"] == {"binary": 1, "empty": 1}
 
 
+def test_unreadable_file_warns_and_is_recorded(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text("標題\n這是一篇正常的文章，內容很完整。 (某報)\n", encoding="utf-8")
+    (inputs / "gone.txt").symlink_to(tmp_path / "missing-target")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["clean", str(inputs), "--out", str(out), "-q"])
+    assert result.exit_code == 0
+    assert result.stderr.startswith("Warning: cannot read gone.txt:")
+    [rec] = [json.loads(line) for line in (out / "removed.jsonl").read_text().splitlines()]
+    assert (rec["id"], rec["reason"]) == ("gone:file", "unreadable")
+
+
 def test_gbk_input_is_decoded(tmp_path: Path) -> None:
     text = "跨国车企拥抱中国技术\n新华社北京5月4日电 中国汽车产业接连迎来标志性事件，奔驰宣布升级研发中心。\n"
     (tmp_path / "gbk.txt").write_bytes(text.encode("gbk"))

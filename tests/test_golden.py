@@ -6,6 +6,7 @@ Regenerate with ``toolkit clean seeds --out reports`` (or ``pytest --update-gold
 from __future__ import annotations
 
 import difflib
+import re
 import json
 import shutil
 from pathlib import Path
@@ -115,7 +116,10 @@ def test_diff_page_shows_the_differences(run: Path) -> None:
         assert f"<del>{number}</del>" in page  # only in the kept (虎嗅APP) copy
     assert 'class="script"' in page and "里" in page and "裡" in page
     assert "虎嗅APP" in page and "最華人" in page
-    assert "<ins>" in page or "<del>" in page
+    rows = re.findall(r'<tr class="(equal|changed|inserted|deleted)".*?</tr>', page, re.S)
+    assert (rows.count("changed"), rows.count("inserted"), rows.count("deleted")) == (7, 1, 2)
+    deleted = [re.sub("<[^>]+>", "", r) for r in re.findall(r'<tr class="deleted".*?</tr>', page, re.S)]
+    assert any("俄羅斯對中國汽車的“針對”固然令人頭疼" in r for r in deleted)  # a sentence only 虎嗅APP has
     index = (run / "diffs" / "index.html").read_text(encoding="utf-8")
     assert "c0001.html" in index
 
