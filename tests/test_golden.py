@@ -6,8 +6,8 @@ Regenerate with ``toolkit clean seeds --out reports`` (or ``pytest --update-gold
 from __future__ import annotations
 
 import difflib
-import re
 import json
+import re
 import shutil
 from pathlib import Path
 

@@ -102,3 +102,12 @@ def test_detect_never_crashes_and_offsets_are_valid(text: str) -> None:
     d = script.detect(text)
     for c in d.candidates:
         assert text[c.start] == c.text
+
+
+def test_rare_astral_characters_are_classified_like_any_other() -> None:
+    # Ext-B forms take a slower pattern; the answer must not change.
+    c = tables.classes()
+    astral = sorted(ch for ch in c["t_only"] if ord(ch) > 0xFFFF)
+    if astral:
+        assert script.label("我們這裡" + astral[0])[1]["traditional_only"] == 4
+    assert script.label("我們這裡")[1]["traditional_only"] == 3  # 們 這 裡

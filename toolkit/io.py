@@ -182,12 +182,22 @@ def _read_spill(fh: IO[bytes]) -> Iterator[Processed]:
             return
 
 
-def _fold_char(ch: str) -> str:
-    return converter("t2s").convert(ch)
+def _char_folder() -> Callable[[str], str]:
+    """Traditional→Simplified for one character, memoized for this run (OpenCC calls are costly)."""
+    t2s = converter("t2s")
+    memo: dict[str, str] = {}
+
+    def fold(ch: str) -> str:
+        if ch not in memo:
+            memo[ch] = t2s.convert(ch)
+        return memo[ch]
+
+    return fold
 
 
 def _write_diffs(out: Path, decisions: Any, texts: dict[int, diff.ArticleView]) -> dict[str, str]:
     """One self-contained page per cluster plus an index; returns cluster id -> page path."""
+    _fold_char = _char_folder()
     views, names = [], []
     for c in decisions.clusters:
         keeper = texts[c.keeper]

@@ -49,14 +49,26 @@ def converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+
+
 @cache
-def _class_re(*names: str) -> re.Pattern[str]:
-    chars = "".join(sorted(set().union(*(classes()[n] for n in names))))
-    return re.compile("[" + re.escape(chars) + "]")
+def _class_res(*names: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    chars = sorted(set().union(*(classes()[n] for n in names)))
+    bmp = "".join(c for c in chars if ord(c) <= 0xFFFF)
+    # sre scans a BMP-only class as a bitmap; one astral member makes every
+    # character a linear search (hundreds of times slower), so keep two patterns.
+    return re.compile("[" + re.escape(bmp) + "]"), re.compile("[" + re.escape("".join(chars)) + "]")
+
+
+def _class_re(text: str, *names: str) -> re.Pattern[str]:
+    """The pattern for a union of classes, the fast BMP one when ``text`` allows."""
+    bmp, full = _class_res(*names)
+    return full if _ASTRAL_RE.search(text) else bmp
 
 
 def _count(text: str, *names: str) -> int:
-    return len(_class_re(*names).findall(text))
+    return len(_class_re(text, *names).findall(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +174,7 @@ def lexicon(text: str, script: Script) -> frozenset[str]:
     """
     if script == "none":
         return frozenset()
-    targets = _class_re("hant_targets" if script == "hant" else "hans_targets")
+    targets = _class_re(text, "hant_targets" if script == "hant" else "hans_targets")
     words: set[str] = set()
     for m in targets.finditer(text):
         words.update(_words(text, m.start(), m.group()))
@@ -183,7 +195,7 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
     if script != "none":
         minority = ("s_only", "s_ambiguous") if script == "hant" else ("t_only", "t_ambiguous")
         only = classes()[minority[0]]
-        suspects = [m.start() for m in _class_re(*minority).finditer(text)]
+        suspects = [m.start() for m in _class_re(text, *minority).finditer(text)]
         if suspects:
             there, back = ROUND_TRIPS.get((script, variant), ROUND_TRIPS[(script, None)])
             converted = converter(back).convert(converter(there).convert(text))
