@@ -49,6 +49,14 @@ def test_unknown_config_key(tmp_path: Path) -> None:
     assert "unknown setting(s) in [dedup]: threshhold" in result.stderr
 
 
+def test_unknown_encoding_fails_before_any_output(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(out), "--encoding", "nonsense"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: unknown encoding: nonsense (use a Python codec name such as gb18030)"
+    assert not out.exists()
+
+
 def test_keep_first_flag(tmp_path: Path) -> None:
     result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path), "--keep", "first", "-q"])
     assert result.exit_code == 0, result.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.config import Config
-from toolkit.io import run_clean
+from toolkit.io import discover, run_clean
 
 from .conftest import ROOT, SEEDS
 
@@ -28,7 +28,7 @@ def tree(path: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
     out = tmp_path_factory.mktemp("seeds")
-    run_clean([str(SEEDS)], out, Config())
+    run_clean(discover([str(SEEDS)]), out, Config())
     if request.config.getoption("--update-golden"):
         shutil.rmtree(REPORTS, ignore_errors=True)
         shutil.copytree(out, REPORTS)
@@ -51,7 +51,7 @@ def test_reports_are_current(run: Path) -> None:
 
 
 def test_second_run_is_byte_identical(run: Path, tmp_path: Path) -> None:
-    run_clean([str(SEEDS)], tmp_path, Config())
+    run_clean(discover([str(SEEDS)]), tmp_path, Config())
     assert tree(tmp_path) == tree(run)
 
 

@@ -51,14 +51,14 @@ def clean(
             typer.echo(f"Warning: {msg}", err=True)
 
         if quiet or not sys.stderr.isatty():
-            data = run_clean(inputs, out, config, warn=warn)
+            data = run_clean(files, out, config, warn=warn)
         else:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
             with Progress(TextColumn("cleaning"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                           transient=True) as bar:
                 task = bar.add_task("clean", total=total or None)
-                data = run_clean(inputs, out, config, progress=lambda n: bar.advance(task, n), warn=warn)
+                data = run_clean(files, out, config, progress=lambda n: bar.advance(task, n), warn=warn)
     except ToolkitError as err:
         _error(err)
         return

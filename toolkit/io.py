@@ -15,15 +15,15 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from . import diff, report
 from .config import Config
-from .errors import InputError, OutputError, ToolkitError
-from .pipeline import Corpus, FileInfo, Processed, file_id, file_record, finalize, process_file
+from .errors import ConfigError, InputError, OutputError
+from .pipeline import Corpus, FileInfo, Processed, file_record, finalize, process_file
 from .script import converter
 
 
@@ -77,17 +77,9 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
         os.replace(tmp, path)
     except BaseException:
-        with _suppress():
+        with suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-@contextmanager
-def _suppress() -> Iterator[None]:
-    try:
-        yield
-    except OSError:
-        pass
 
 
 def dumps(obj: Any) -> str:
@@ -108,17 +100,16 @@ def prepare_output(out: Path) -> None:
 Progress = Callable[[int], None]
 
 
-def run_clean(inputs: Sequence[str], out: Path, config: Config, progress: Progress | None = None,
+def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: Progress | None = None,
               warn: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run the whole cleaning job; returns the report data."""
-    files = discover(inputs)
-    prepare_output(out)
+    """Run the whole cleaning job over discovered inputs; returns the report data."""
     if config.encoding:
         try:
             "".encode(config.encoding)
         except LookupError:
-            raise ToolkitError(f"unknown encoding: {config.encoding}", "use a Python codec name such as gb18030") \
+            raise ConfigError(f"unknown encoding: {config.encoding}", "use a Python codec name such as gb18030") \
                 from None
+    prepare_output(out)
     corpus = Corpus(config)
     infos: list[FileInfo] = []
     file_removed: list[dict[str, Any]] = []
@@ -216,4 +207,4 @@ def _write_diffs(out: Path, decisions: Any, texts: dict[int, diff.ArticleView]) 
     return {v.cluster_id: f"diffs/{n}" for v, n in zip(views, names, strict=True)}
 
 
-__all__ = ["InputFile", "atomic_file", "discover", "file_id", "run_clean"]
+__all__ = ["InputFile", "atomic_file", "discover", "run_clean"]

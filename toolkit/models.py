@@ -91,7 +91,6 @@ class Document:
     steps: tuple[Step, ...] = ()
     quality: dict[str, Any] = field(default_factory=dict)
     cluster: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

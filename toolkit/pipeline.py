@@ -16,7 +16,7 @@ from typing import Any
 from . import dedup, script
 from .config import Config
 from .decode import Decoded, Rejected, decode_bytes
-from .models import Document, Origin, Removal, Span, Step
+from .models import Document, Origin, Removal, Span
 from .normalize import normalize
 from .quality import signals, verdict
 from .split import body_text, find_segments
@@ -74,10 +74,7 @@ def file_record(info: FileInfo) -> dict[str, Any]:
 
 def process_file(data: bytes, rel: str, first_index: int, config: Config) -> tuple[FileInfo, list[Processed]]:
     """Decode and split one file, and run the per-article stages on each article."""
-    try:
-        decoded = decode_bytes(data, config.encoding)
-    except LookupError:
-        raise
+    decoded = decode_bytes(data, config.encoding)
     if isinstance(decoded, Rejected):
         return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), []
     out = list(_articles(decoded, rel, first_index, config))
@@ -211,6 +208,3 @@ def record(doc: Document, removal: Removal | None) -> dict[str, Any]:
             out["keep_rule"] = removal.rule
     return out
 
-
-def steps_from_json(items: list[dict[str, Any]]) -> tuple[Step, ...]:
-    return tuple(Step(i["fixer"], i["count"]) for i in items)

@@ -55,7 +55,6 @@ MARKERS: tuple[Marker, ...] = (
 _TAG_LINE = re.compile(r"^[ \t]*(?:#[^\s#][^\s#]{0,23}[ \t]*)+$")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<title>\S.*?)[ \t]*$")
 _SENTENCE_END = re.compile(r"[。，,；;：:]$")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
 @dataclass(frozen=True, slots=True)
