@@ -3,6 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The first example of a test may load OpenCC dictionaries; a wall-clock deadline
+# would make that flaky on a slow machine. Speed is measured by benchmarks, not tests.
+settings.register_profile("toolkit", deadline=None)
+settings.load_profile("toolkit")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
