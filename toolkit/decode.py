@@ -31,6 +31,8 @@ from typing import NamedTuple
 
 import chardet
 
+from .tables import CJK_RANGES
+
 __all__ = ["Decoded", "Rejected", "decode_bytes"]
 
 
@@ -119,7 +121,7 @@ _GB_NAMES = frozenset(
 _BIG5_NAMES = frozenset({"cp950", "ms950", "windows-950", "csbig5", "cn-big5", "x-x-big5"})
 
 # (first, last) code point ranges.
-_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+_CJK_RANGES = CJK_RANGES
 # Punctuation shared by Simplified and Traditional text; it says nothing about GB vs Big5.
 _NEUTRAL_RANGES = (
     (0xA0, 0xA0),

@@ -23,7 +23,7 @@ from typing import IO, Any
 from . import diff, report
 from .config import Config
 from .errors import ConfigError, InputError, OutputError
-from .pipeline import Corpus, FileInfo, Processed, file_record, finalize, process_file
+from .pipeline import Corpus, Decisions, FileInfo, Processed, file_record, finalize, process_file
 from .script import converter
 
 
@@ -140,7 +140,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
             if progress:
                 progress(len(data))
         decisions = corpus.finish()
-        wanted = {c.keeper for c in decisions.clusters} | {m.index for c in decisions.clusters for m in c.members}
+        wanted = decisions.removed.keys() | decisions.kept_clusters.keys()
         texts: dict[int, diff.ArticleView] = {}
         records: list[dict[str, Any]] = []
         spill.seek(0)
@@ -186,7 +186,7 @@ def _char_folder() -> Callable[[str], str]:
     return fold
 
 
-def _write_diffs(out: Path, decisions: Any, texts: dict[int, diff.ArticleView]) -> dict[str, str]:
+def _write_diffs(out: Path, decisions: Decisions, texts: dict[int, diff.ArticleView]) -> dict[str, str]:
     """One self-contained page per cluster plus an index; returns cluster id -> page path."""
     _fold_char = _char_folder()
     views, names = [], []

@@ -81,11 +81,9 @@ class Document:
     source: str | None = None
     marker: tuple[str, ...] = ()  # marker kinds that delimited it, e.g. ("title_line", "paren_source")
     tags: tuple[str, ...] = ()
-    body_offset: int = 0  # where ``text`` (before normalization) starts inside the raw article
     removed_lines: tuple[Span, ...] = ()  # credit/editor lines taken out of ``text``
     script: Script = "none"
     variant: Variant | None = None
-    script_counts: dict[str, int] = field(default_factory=dict)
     mixed_spans: tuple[Span, ...] = ()
     advisories: tuple[Span, ...] = ()
     steps: tuple[Step, ...] = ()

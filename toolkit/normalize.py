@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable
 
 from .config import NormalizeConfig
 from .models import Step
+from .tables import CJK_CLASS
 
 Fixer = Callable[[str], tuple[str, int]]
 
-_IDEO = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_IDEO = CJK_CLASS
 # Characters that make an ASCII mark next to them Chinese punctuation: ideographs,
 # CJK punctuation, full-width forms, curly quotes, ellipsis and dashes.
 _CTX = _IDEO + "\u3001-\u303f\uff01-\uff60\u2018\u2019\u201c\u201d\u2026\u2014"

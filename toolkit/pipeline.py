@@ -101,7 +101,6 @@ def _articles(decoded: Decoded, rel: str, first_index: int, config: Config) -> I
             id=f"{stem}:{n}", text=body, origin=origin, index=first_index + n,
             title=text[seg.title[0]:seg.title[1]] if seg.title else None,
             source=seg.source, marker=seg.markers, tags=seg.tags,
-            body_offset=(seg.body[0] - seg.start) if seg.body else 0,
             removed_lines=tuple(Span(a - seg.start, b - seg.start, text[a:b], "", kind)
                                 for a, b, kind in seg.credits),
         )
@@ -117,10 +116,10 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
         if detection.script != "none" else 0
     halfwidth = sum(s.count for s in steps if s.fixer == "fullwidth_punct")
     q = signals(cleaned, minority_chars=minority, halfwidth_fixed=halfwidth,
-                boilerplate_lines=len(doc.removed_lines) - (1 if "paren_source" in doc.marker else 0),
+                boilerplate_lines=sum(s.reason == "credit_line" for s in doc.removed_lines),
                 mixed_candidates=len(detection.candidates))
     doc = replace(doc, text=cleaned, steps=steps, quality=q, script=detection.script,
-                  variant=detection.variant, script_counts=dict(detection.counts))
+                  variant=detection.variant)
     removal = None
     if not cleaned.strip():
         removal = Removal("empty", "nothing left after cleaning")

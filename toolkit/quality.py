@@ -22,8 +22,9 @@ import unicodedata
 from typing import Any
 
 from .config import QualityConfig
+from .tables import CJK_CLASS
 
-_CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_CJK_RE = re.compile(f"[{CJK_CLASS}]")
 _MOJIBAKE_RE = re.compile("锟斤拷|烫烫烫|屯屯屯")
 
 

@@ -21,10 +21,9 @@ import opencc
 from rapidfuzz.distance import Levenshtein
 
 from .models import Script, Span, Variant
-from .tables import classes
+from .tables import CJK_CLASS, classes
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK_RE = re.compile(f"[{_CJK}]")
+_CJK_RE = re.compile(f"[{CJK_CLASS}]")
 _OPEN_QUOTES = "“「『《〈\"'"
 _CLOSE_QUOTES = "”」』》〉\"'"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import SplitConfig
 
@@ -74,14 +74,15 @@ class Segment:
 
 @dataclass
 class _Draft:
+    tags: tuple[str, ...]
     title: tuple[int, int] | None = None
     title_line: int | None = None
-    lines: list[int] | None = None
-    markers: list[str] | None = None
+    lines: list[int] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
     source_start: str | None = None
     source_end: str | None = None
     end_credit: tuple[int, int, str] | None = None
-    credit_lines: list[int] | None = None
+    credit_lines: list[int] = field(default_factory=list)
     closed: bool = False
 
 
@@ -126,7 +127,6 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
     lines = _lines(text)
     drafts: list[_Draft] = []
     tag_lines: dict[int, tuple[str, ...]] = {}
-    tags_for: dict[int, tuple[str, ...]] = {}
     active_tags: tuple[str, ...] = ()
     last_was_tag = False
     cur: _Draft | None = None
@@ -155,10 +155,13 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
         return not (_TAG_LINE.match(nxt) or (heading and len(heading["hashes"]) == 1))
 
     def open_draft() -> _Draft:
-        d = _Draft(lines=[], markers=[], credit_lines=[])
+        d = _Draft(tags=active_tags)
         drafts.append(d)
-        tags_for[len(drafts) - 1] = active_tags
         return d
+
+    def has_body(d: _Draft) -> bool:
+        """Whether the article already has a line that is not a section heading."""
+        return any(not _HEADING.match(line_text(j)) for j in d.lines)
 
     for i in range(len(lines)):
         s = line_text(i)
@@ -182,52 +185,50 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
             cur = open_draft()
             cur.title = (lines[i][0] + heading.start("title"), lines[i][0] + heading.end("title"))
             cur.title_line = i
-            cur.markers.append("md_heading")  # type: ignore[union-attr]
+            cur.markers.append("md_heading")
             continue
         credit = _match("credit_line", s)
         # A credit line belongs to the open article, or to the one that just ended
         # with only blank lines in between.
         target = cur if cur is not None and not cur.closed and cur.lines else joinable
         if credit and target is not None:
-            target.credit_lines.append(i)  # type: ignore[union-attr]
-            target.markers.append(credit[0].name)  # type: ignore[union-attr]
+            target.credit_lines.append(i)
+            target.markers.append(credit[0].name)
             if "source" in credit[0].pattern.groupindex and credit[1]["source"]:
                 target.source_end = target.source_end or _clean_source(credit[1]["source"])
             target.closed = True
             cur = attach = target
             continue
         opening = _match("start", s)
-        if cur is not None and not cur.closed and opening and any(
-            not _HEADING.match(line_text(j)) for j in cur.lines  # type: ignore[union-attr]
-        ):
+        if cur is not None and not cur.closed and opening and has_body(cur):
             cur.closed = True  # a dateline after body text opens a new article
         if cur is None or cur.closed:
             cur = open_draft()
             if is_title_like(i):
                 cur.title = (lines[i][0] + len(s) - len(s.lstrip()), lines[i][0] + len(s.rstrip()))
                 cur.title_line = i
-                cur.markers.append("title_line")  # type: ignore[union-attr]
+                cur.markers.append("title_line")
                 continue
-        if opening and not any(not _HEADING.match(line_text(j)) for j in cur.lines):  # type: ignore[union-attr]
-            cur.markers.append(opening[0].name)  # type: ignore[union-attr]
+        if opening and not has_body(cur):
+            cur.markers.append(opening[0].name)
             cur.source_start = _clean_source(opening[1]["source"])
-        cur.lines.append(i)  # type: ignore[union-attr]
+        cur.lines.append(i)
         closing = _match("end", s)
         if closing:
             marker, m = closing
             cur.end_credit = (lines[i][0] + m.start(), lines[i][0] + m.end(), marker.name)
-            cur.markers.append(marker.name)  # type: ignore[union-attr]
+            cur.markers.append(marker.name)
             cur.source_end = _clean_source(m["source"])
             cur.closed = True
             attach = cur
 
     segments: list[Segment] = []
-    for n, d in enumerate(drafts):
-        body_lines = d.lines or []
+    for d in drafts:
+        body_lines = d.lines
         first = d.title_line if d.title_line is not None else (body_lines or d.credit_lines or [0])[0]
-        last_line = max([*(body_lines or []), *(d.credit_lines or []), first])
+        last_line = max([*body_lines, *d.credit_lines, first])
         start, end = lines[first][0], lines[last_line][1]
-        credits = [(lines[j][0], lines[j][1], "credit_line") for j in (d.credit_lines or [])]
+        credits = [(lines[j][0], lines[j][1], "credit_line") for j in d.credit_lines]
         if d.end_credit:
             credits.append(d.end_credit)
         if body_lines:
@@ -237,8 +238,8 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
             body_start = body_end = end
         segments.append(Segment(
             kind="article", start=start, end=end, title=d.title, body=(body_start, body_end),
-            source=d.source_end or d.source_start, markers=tuple(dict.fromkeys(d.markers or [])),
-            tags=tags_for[n], credits=tuple(sorted(credits)),
+            source=d.source_end or d.source_start, markers=tuple(dict.fromkeys(d.markers)),
+            tags=d.tags, credits=tuple(sorted(credits)),
         ))
     for i, found in tag_lines.items():
         segments.append(Segment(kind="tag", start=lines[i][0], end=lines[i][1], tags=found))

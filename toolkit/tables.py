@@ -32,6 +32,12 @@ from functools import cache
 from pathlib import Path
 
 DATA_FILE = Path(__file__).parent / "data" / "script_classes.json"
+
+# CJK ideographs from every block in use: Extension A, the unified block,
+# compatibility ideographs, Extensions B-H. Shared by every stage that asks
+# "is this a Chinese character?" (not only U+4E00-U+9FA5).
+CJK_RANGES: tuple[tuple[int, int], ...] = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+CJK_CLASS = "".join(f"{chr(a)}-{chr(b)}" for a, b in CJK_RANGES)  # for use inside [...] in a regex
 TABLES = ("STCharacters", "TSCharacters", "TWVariants", "HKVariants", "TWPhrases", "HKPhrases")
 
 
