@@ -13,12 +13,14 @@ import json
 import multiprocessing
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -159,11 +161,65 @@ def _map(jobs: Iterator[_Job], workers: int) -> Iterator[_Done]:
     if workers <= 1:
         yield from map(_work, jobs)
         return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        yield from pool.map(_work, jobs)
+
+
+@dataclass(frozen=True, slots=True)
+class _Final:
+    """One spilled file's articles to finalize once the corpus-wide decisions are known."""
+
+    spill: str
+    base: int  # index of the file's first article in the corpus
+    decisions: str  # pickled (Decisions, ids of clustered articles)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    kept: str  # corpus.jsonl lines of this file, to be appended in input order
+    removed: str
+    rows: list[dict[str, Any]]  # report rows
+    texts: dict[int, diff.ArticleView]  # clustered articles, for the diff pages
+
+
+@lru_cache(maxsize=1)
+def _load_decisions(path: str) -> tuple[Decisions, dict[int, str]]:
+    """Each worker unpickles the decisions once per run, not once per file."""
+    with open(path, "rb") as fh:
+        loaded: tuple[Decisions, dict[int, str]] = pickle.load(fh)
+    return loaded
+
+
+def _finish(job: _Final) -> _Part:
+    decisions, named = _load_decisions(job.decisions)
+    wanted = named.keys()
+    part = _Part(job.spill + ".kept", job.spill + ".removed", [], {})
+    with open(part.kept, "w", encoding="utf-8", newline="\n") as kept_fh, \
+            open(part.removed, "w", encoding="utf-8", newline="\n") as removed_fh:
+        for item in _read_spill(job.spill):
+            item = replace(item, doc=replace(item.doc, index=job.base + item.doc.index))
+            kept, rec = finalize(item, decisions, named)
+            (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
+            part.rows.append(report.summarize(rec, kept))
+            if item.doc.index in wanted:
+                part.texts[item.doc.index] = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
+    os.unlink(job.spill)
+    return part
+
+
+def _map_final(jobs: Iterator[_Final], workers: int) -> Iterator[_Part]:
+    if workers <= 1:
+        yield from map(_finish, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        yield from pool.map(_finish, jobs)
+
+
+def _context() -> multiprocessing.context.BaseContext:
     # forkserver: workers start from a clean process (no inherited threads or open outputs).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["toolkit.pipeline"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_work, jobs)
+    return context
 
 
 def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: Progress | None = None,
@@ -210,25 +266,27 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
             if progress:
                 progress(job_done.size)
         decisions = corpus.finish()
-        wanted = decisions.removed.keys() | decisions.kept_clusters.keys()
+        named = {i: ids[i] for c in decisions.clusters for i in (c.keeper, *(m.index for m in c.members))}
+        decided = os.path.join(spill_dir, "decisions.pkl")
+        with open(decided, "wb") as dfh:
+            pickle.dump((decisions, named), dfh, protocol=pickle.HIGHEST_PROTOCOL)
         texts: dict[int, diff.ArticleView] = {}
         records: list[dict[str, Any]] = []
-        with atomic_file(out / "corpus.jsonl") as kept_fh, atomic_file(out / "removed.jsonl") as removed_fh:
+        with atomic_file(out / "corpus.jsonl", "wb") as kept_fh, atomic_file(out / "removed.jsonl", "wb") as removed_fh:
             for rec in file_removed:
-                removed_fh.write(dumps(rec) + "\n")
-            for base, path in spills:
-                for item in _read_spill(path):
-                    item = replace(item, doc=replace(item.doc, index=base + item.doc.index))
-                    kept, rec = finalize(item, decisions, ids)
-                    (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
-                    records.append(report.summarize(rec, kept))
-                    if item.doc.index in wanted:
-                        texts[item.doc.index] = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
-                os.unlink(path)
+                removed_fh.write((dumps(rec) + "\n").encode("utf-8"))
+            for part in _map_final((_Final(path, base, decided) for base, path in spills), jobs):
+                for name, dest in ((part.kept, kept_fh), (part.removed, removed_fh)):
+                    with open(name, "rb") as src:
+                        shutil.copyfileobj(src, dest, 1 << 20)
+                    os.unlink(name)
+                records.extend(part.rows)
+                texts.update(part.texts)
+        _load_decisions.cache_clear()
     pages = _write_diffs(out, decisions, texts)
     summary = report.build(infos, records, decisions, pages, config)
     with atomic_file(out / "clusters.jsonl") as fh:
-        for line in report.cluster_lines(decisions, ids, pages):
+        for line in report.cluster_lines(decisions, named, pages):
             fh.write(dumps(line) + "\n")
     with atomic_file(out / "report.json") as fh:
         fh.write(json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
