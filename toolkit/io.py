@@ -16,7 +16,7 @@ import pickle
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -270,7 +270,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         decided = os.path.join(spill_dir, "decisions.pkl")
         with open(decided, "wb") as dfh:
             pickle.dump((decisions, named), dfh, protocol=pickle.HIGHEST_PROTOCOL)
-        texts: dict[int, diff.ArticleView] = {}
+        texts = _TextStore(os.path.join(spill_dir, "texts.pkl"))
         records: list[dict[str, Any]] = []
         with atomic_file(out / "corpus.jsonl", "wb") as kept_fh, atomic_file(out / "removed.jsonl", "wb") as removed_fh:
             for rec in file_removed:
@@ -281,9 +281,11 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
                         shutil.copyfileobj(src, dest, 1 << 20)
                     os.unlink(name)
                 records.extend(part.rows)
-                texts.update(part.texts)
+                for index, view in part.texts.items():
+                    texts.add(index, view)
         _load_decisions.cache_clear()
-    pages = _write_diffs(out, decisions, texts)
+        pages = _write_diffs(out, decisions, texts)
+        texts.close()
     summary = report.build(infos, records, decisions, pages, config)
     with atomic_file(out / "clusters.jsonl") as fh:
         for line in report.cluster_lines(decisions, named, pages):
@@ -293,6 +295,33 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     with atomic_file(out / "report.md") as fh:
         fh.write(report.markdown(summary))
     return summary
+
+
+class _TextStore(Mapping[int, diff.ArticleView]):
+    """Clustered articles kept on disk until their diff pages are written, not in memory."""
+
+    def __init__(self, path: str) -> None:
+        self._fh = open(path, "w+b")  # closed by close(); lives in the spill directory
+        self._where: dict[int, int] = {}
+
+    def add(self, index: int, view: diff.ArticleView) -> None:
+        self._fh.seek(0, os.SEEK_END)
+        self._where[index] = self._fh.tell()
+        pickle.dump(view, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __getitem__(self, index: int) -> diff.ArticleView:
+        self._fh.seek(self._where[index])
+        view: diff.ArticleView = pickle.load(self._fh)
+        return view
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 def _read_spill(path: str) -> Iterator[Processed]:
@@ -317,7 +346,7 @@ def _char_folder() -> Callable[[str], str]:
     return fold
 
 
-def _write_diffs(out: Path, decisions: Decisions, texts: dict[int, diff.ArticleView]) -> dict[str, str]:
+def _write_diffs(out: Path, decisions: Decisions, texts: Mapping[int, diff.ArticleView]) -> dict[str, str]:
     """One self-contained page per cluster plus an index; returns cluster id -> page path."""
     _fold_char = _char_folder()
     views, names = [], []
