@@ -18,7 +18,7 @@ from .config import Config
 from .decode import Decoded, Rejected, decode_bytes
 from .models import Document, Origin, Removal, Span
 from .normalize import normalize
-from .quality import signals, verdict
+from .quality import explain, signals, verdict
 from .split import body_text, find_segments
 
 SCHEMA = 1
@@ -124,7 +124,7 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
     if not cleaned.strip():
         removal = Removal("empty", "nothing left after cleaning")
     elif (rule := verdict(q, config.quality)) is not None:
-        removal = Removal(rule, f"quality rule {rule.split(':', 1)[1]} failed")
+        removal = Removal(rule, explain(rule, q, config.quality))
     view = dedup.matching_view(script.fold(cleaned, doc.script, doc.variant)) if removal is None else ""
     return Processed(doc, detection, removal, view)
 

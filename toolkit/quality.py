@@ -24,7 +24,8 @@ from typing import Any
 from .config import QualityConfig
 from .tables import CJK_CLASS
 
-_CJK_RE = re.compile(f"[{CJK_CLASS}]")
+# 〇 (U+3007) is written as a hanzi numeral (二〇二五年) though it sits among the symbols.
+_CJK_RE = re.compile(f"[{CJK_CLASS}\u3007]")
 _MOJIBAKE_RE = re.compile("锟斤拷|烫烫烫|屯屯屯")
 
 
@@ -95,3 +96,22 @@ def verdict(q: dict[str, Any], config: QualityConfig) -> str | None:
     if q["repeated_13gram"] > config.max_repeated_13gram:
         return "quality:repetitive"
     return None
+
+
+_EXPLAIN = {
+    "too_short": ("chars", "below", "min_chars"),
+    "mojibake": ("replacement_chars", "per character above", "max_replacement_ratio"),
+    "low_cjk": ("cjk_ratio", "below", "min_cjk_ratio"),
+    "repetitive": ("repeated_13gram", "above", "max_repeated_13gram"),
+}
+
+
+def explain(rule: str, q: dict[str, Any], config: QualityConfig) -> str:
+    """The removal detail for a ``quality:<rule>`` verdict: the signal and the threshold it crossed.
+
+    >>> explain("quality:low_cjk", {"cjk_ratio": 0.05}, QualityConfig())
+    'quality rule low_cjk: cjk_ratio 0.05 below min_cjk_ratio 0.2'
+    """
+    name = rule.split(":", 1)[1]
+    signal, relation, setting = _EXPLAIN[name]
+    return f"quality rule {name}: {signal} {q[signal]} {relation} {setting} {getattr(config, setting)}"
