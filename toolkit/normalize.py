@@ -81,7 +81,13 @@ def odd_spaces(text: str) -> tuple[str, int]:
 _IDEO_RE = re.compile(f"[{_IDEO}]")
 
 
-def _protected(text: str) -> list[tuple[int, int]]:
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """URLs and e-mail addresses, whose ASCII punctuation is never touched.
+
+    >>> t = "(見https://a.cn/x?a=(1),2)。寫信給a.b@c.cn,謝謝"
+    >>> [t[a:b] for a, b in protected_spans(t)]
+    ['https://a.cn/x?a=(1),2', 'a.b@c.cn']
+    """
     spans = []
     for m in _URL.finditer(text):
         end = m.end()
@@ -118,7 +124,7 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
     marks = [m.start() for m in _MARKS.finditer(text)]
     if not marks or all(text[i] == "\n" for i in marks):
         return text, 0
-    protected = _protected(text) if _URL_HINT.search(text) else []
+    protected = protected_spans(text) if _URL_HINT.search(text) else []
     size = len(text)
     ctx = _CTX_RE.match
 
@@ -215,6 +221,8 @@ def _is_structure(line: str) -> bool:
 
 
 def make_join_paragraphs(min_chars: int) -> Fixer:
+    """Re-join a paragraph broken mid-sentence (long, no terminal punctuation, next starts CJK)."""
+
     def join_paragraphs(text: str) -> tuple[str, int]:
         """Re-join a paragraph broken mid-sentence (long, no terminal punctuation, next starts CJK)."""
         parts = re.split(r"(\n(?:[ \t]*\n)*)", text)

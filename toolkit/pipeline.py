@@ -22,6 +22,7 @@ from .quality import explain, signals, verdict
 from .split import body_text, find_segments
 
 SCHEMA = 1
+CONTEXT = 12  # characters of raw text kept on each side of a script candidate for the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,8 @@ class Processed:
     detection: script.Detection
     removal: Removal | None
     view: str
+    # Raw-article text around each script candidate, for the report: (start, before, after).
+    context: tuple[tuple[int, str, str], ...] = ()
 
 
 def file_id(rel: str) -> str:
@@ -126,7 +129,9 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
     elif (rule := verdict(q, config.quality)) is not None:
         removal = Removal(rule, explain(rule, q, config.quality))
     view = dedup.matching_view(script.fold(cleaned, doc.script, doc.variant)) if removal is None else ""
-    return Processed(doc, detection, removal, view)
+    context = tuple((c.start, raw[max(0, c.start - CONTEXT):c.start], raw[c.start + 1:c.start + 1 + CONTEXT])
+                    for c in detection.candidates)
+    return Processed(doc, detection, removal, view, context)
 
 
 @dataclass
