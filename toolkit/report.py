@@ -210,7 +210,9 @@ def top_issues(data: dict[str, Any], config: Config) -> list[dict[str, Any]]:
     caps = [a for a in corpus if a["quality"].get("captions")]
     add("low", "captions", sum(a["quality"]["captions"] for a in caps),
         f"{sum(a['quality']['captions'] for a in caps)} image caption marker(s) ▲ left in {len(caps)} kept article(s)"
-        " (caption lines are removed with normalize.remove_captions)", "articles", [a["id"] for a in caps])
+        + (f", e.g. “{caps[0]['captions'][0]}…”" if caps and caps[0].get("captions") else "")
+        + " (caption lines are removed with normalize.remove_captions; inline ones are only reported)",
+        "articles", [a["id"] for a in caps])
     add("low", "advisories", data["totals"]["advisories"],
         f"{data['totals']['advisories']} uncertain script advisories (not changed; see advisories in the corpus)",
         "mixed-script")
