@@ -221,10 +221,22 @@ def _is_structure(line: str) -> bool:
 
 
 def make_join_paragraphs(min_chars: int) -> Fixer:
-    """Re-join a paragraph broken mid-sentence (long, no terminal punctuation, next starts CJK)."""
+    """Re-join a paragraph broken mid-sentence (long, no terminal punctuation, next starts CJK).
+
+    Builds the fixer ``join_paragraphs``. Conservative: the previous paragraph has at least ``min_chars`` characters and
+    no terminal punctuation, the next starts with an ideograph, and neither is a
+    heading or a list item.
+
+    >>> join = make_join_paragraphs(5)
+    >>> join("這些不僅能滿足中國客\\n\\n户需求。\\n\\n# 標題\\n\\n正文")
+    ('這些不僅能滿足中國客户需求。\\n\\n# 標題\\n\\n正文', 1)
+    >>> join("短行\\n\\n正文")  # too short: a heading or a caption
+    ('短行\\n\\n正文', 0)
+    >>> join("第一段已經結束。\\n\\n第二段")[1], join("1. 列表項目沒有句號\\n\\n正文")[1]
+    (0, 0)
+    """
 
     def join_paragraphs(text: str) -> tuple[str, int]:
-        """Re-join a paragraph broken mid-sentence (long, no terminal punctuation, next starts CJK)."""
         parts = re.split(r"(\n(?:[ \t]*\n)*)", text)
         out = [parts[0]]
         count = 0
@@ -239,11 +251,7 @@ def make_join_paragraphs(min_chars: int) -> Fixer:
                 out.extend((sep, nxt))
         return "".join(out), count
 
-    join_paragraphs.__doc__ = (join_paragraphs.__doc__ or "") + """
-
-    >>> make_join_paragraphs(5)("這些不僅能滿足中國客\\n\\n户需求。\\n\\n# 標題\\n\\n正文")
-    ('這些不僅能滿足中國客户需求。\\n\\n# 標題\\n\\n正文', 1)
-    """
+    join_paragraphs.__doc__ = make_join_paragraphs.__doc__
     return join_paragraphs
 
 
@@ -315,5 +323,10 @@ Step(fixer='trailing_spaces', count=1)))
 
 
 def replay(raw: str, steps: Iterable[Step], config: NormalizeConfig | None = None) -> str:
-    """Re-apply exactly the recorded fixers to the raw article text."""
+    """Re-apply exactly the recorded fixers to the raw article text.
+
+    >>> raw = "期,OTA\\xa0升級 "
+    >>> replay(raw, normalize(raw)[1]) == normalize(raw)[0]
+    True
+    """
     return normalize(raw, config, only=[s.fixer for s in steps])[0]
