@@ -360,7 +360,8 @@ mark{background:#ffd8b5;padding:0 1px}.ctx{font-size:15px}
 .charts{display:flex;flex-wrap:wrap;gap:16px}
 .chart{border:1px solid #d0d7de;border-radius:6px;padding:8px;margin:0}
 .muted{color:#59636e;font-size:13px}
-#articles td:nth-child(1),#articles td:nth-child(4){white-space:nowrap}#articles td:nth-child(2){min-width:16em}
+#articles{overflow-x:auto}#articles table{font-size:12.5px}#articles td,#articles th{padding:3px 5px}
+#articles td:nth-child(1),#articles td:nth-child(4){white-space:nowrap}#articles td:nth-child(2){min-width:12em}
 """
 
 
