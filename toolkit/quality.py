@@ -121,7 +121,7 @@ def verdict(q: dict[str, Any], config: QualityConfig) -> str | None:
 
 _EXPLAIN = {
     "too_short": ("chars", "below", "min_chars"),
-    "mojibake": ("replacement_chars", "per character above", "max_replacement_ratio"),
+    "mojibake": ("replacement_chars", "above", "max_replacement_ratio"),
     "low_cjk": ("cjk_ratio", "below", "min_cjk_ratio"),
     "repetitive": ("repeated_13gram", "above", "max_repeated_13gram"),
 }
@@ -132,7 +132,12 @@ def explain(rule: str, q: dict[str, Any], config: QualityConfig) -> str:
 
     >>> explain("quality:low_cjk", {"cjk_ratio": 0.05}, QualityConfig())
     'quality rule low_cjk: cjk_ratio 0.05 below min_cjk_ratio 0.2'
+    >>> explain("quality:mojibake", {"replacement_chars": 9, "chars": 100}, QualityConfig())
+    'quality rule mojibake: replacement_chars 9 of 100 characters, above max_replacement_ratio 0.05'
     """
     name = rule.split(":", 1)[1]
     signal, relation, setting = _EXPLAIN[name]
-    return f"quality rule {name}: {signal} {q[signal]} {relation} {setting} {getattr(config, setting)}"
+    value = q[signal]
+    if name == "mojibake":
+        value = f"{value} of {q['chars']} characters,"
+    return f"quality rule {name}: {signal} {value} {relation} {setting} {getattr(config, setting)}"
