@@ -35,7 +35,7 @@ def clean(
     threshold: Annotated[float | None, typer.Option(help="Near-duplicate Jaccard threshold (default 0.8).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Clean INPUT... into DIR: corpus.jsonl, removed.jsonl, clusters.jsonl, report.{json,md}, diffs/."""
+    """Clean INPUT... into DIR: corpus.jsonl, removed.jsonl, clusters.jsonl, report.{json,md,html}, diffs/."""
     from .io import discover, run_clean
 
     try:

@@ -150,7 +150,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
             for item in _read_spill(spill):
                 kept, rec = finalize(item, decisions, ids)
                 (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
-                records.append(report.summarize(rec, kept))
+                records.append(report.summarize(rec, kept, item.context))
                 if item.doc.index in wanted:
                     texts[item.doc.index] = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
     pages = _write_diffs(out, decisions, texts)
@@ -162,6 +162,8 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         fh.write(json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
     with atomic_file(out / "report.md") as fh:
         fh.write(report.markdown(summary))
+    with atomic_file(out / "report.html") as fh:
+        fh.write(report.html_page(summary))
     return summary
 
 
