@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolkit.normalize import fullwidth_punct, normalize, replay
+from toolkit.config import NormalizeConfig
+from toolkit.models import Step
+from toolkit.normalize import FIXERS, build_chain, count_captions, fullwidth_punct, normalize, replay
 from toolkit.split import body_text, find_segments
 
 
@@ -88,3 +91,124 @@ def test_output_is_nfc_and_has_no_controls(text: str) -> None:
     clean, _ = normalize(text)
     assert unicodedata.is_normalized("NFC", clean)
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b]", clean)
+
+
+# Generated text built from the pieces Chinese web text mixes: ideographs, CJK and ASCII
+# punctuation, digits, numbers with separators, Latin words, URLs, e-mail, odd spaces,
+# invisible characters, captions and every kind of line break.
+PIECES = st.sampled_from([
+    "中", "國", "车企", "研發", "，", "。", "、", "“", "”", "（", "）", ",", ".", ":", ";", "!", "?", "(", ")",
+    "1", "2025", "2.0", "10:30", "1,000", "90%", "OTA", "Hello, world", "U8", " ", "  ", "\t", "\xa0",
+    "\u3000", "\u200b", "\ufeff", "\x07", "\n", "\n\n", "\n\n\n", "\r\n", "\r", "▲", "# ", "- ", "1. ",
+    "https://a.cn/x?a=1,2&b=(3)", "www.example.com/p;q", "mail@example.cn", "e\u0301",
+    "這些不僅能滿足中國客戶需求並且帶動更多的國際合作夥伴一起在華投入研發與生產製造",
+])
+MIXED = st.lists(PIECES, max_size=60).map("".join)
+
+
+@given(MIXED)
+def test_mixed_text_cleaning_twice_changes_nothing(text: str) -> None:
+    once, _ = normalize(text)
+    assert normalize(once) == (once, ())
+
+
+@given(MIXED)
+def test_mixed_text_steps_replay(text: str) -> None:
+    clean, steps = normalize(text)
+    assert replay(text, steps) == clean
+    assert all(s.count > 0 for s in steps)
+    assert [s.fixer for s in steps] == [f for f in FIXERS if f in {s.fixer for s in steps}]
+
+
+@given(MIXED)
+def test_mixed_text_keeps_urls_numbers_and_latin(text: str) -> None:
+    clean, _ = normalize(text)
+    for kept in ("https://a.cn/x?a=1,2&b=(3)", "www.example.com/p;q", "mail@example.cn", "10:30", "1,000", "2.0",
+                 "Hello, world"):
+        assert clean.count(kept) >= text.count(kept), kept
+
+
+@given(MIXED)
+def test_mixed_text_output_nfc_not_nfkc(text: str) -> None:
+    import unicodedata
+
+    clean, _ = normalize(text)
+    assert unicodedata.is_normalized("NFC", clean)
+    for mark in "，。、（）“”":  # NFKC would flatten these; they must survive
+        assert clean.count(mark) >= text.count(mark)
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("期,OTA", "期，OTA"),
+    ("個;2025", "個；2025"),
+    ("體制(RCE)", "體制（RCE）"),
+    ("什麼?真的!", "什麼？真的！"),
+    ("如下:第一", "如下：第一"),
+    ("版本2.0發佈", "版本2.0發佈"),
+    ("在10:30開會", "在10:30開會"),
+    ("U8車型", "U8車型"),
+    ("他說Hello, world再見", "他說Hello, world再見"),
+    ("見https://a.cn/x?a=1,2(3)吧", "見https://a.cn/x?a=1,2(3)吧"),
+    ("寫信給mail@example.cn,謝謝", "寫信給mail@example.cn，謝謝"),
+    ("汽車軟體的OTA,90%以上", "汽車軟體的OTA,90%以上"),  # neither neighbour is CJK: ambiguous, left alone
+    ("代碼f(x, y)不變", "代碼f(x, y)不變"),
+])
+def test_fullwidth_punct_examples(raw: str, want: str) -> None:
+    assert fullwidth_punct(raw)[0] == want
+
+
+def test_each_fixer_is_named_documented_and_counted() -> None:
+    chain = build_chain(NormalizeConfig(remove_captions=True))
+    assert [n for n, _ in chain] == list(FIXERS)
+    for name, fixer in chain:
+        assert fixer.__doc__ and ">>>" in fixer.__doc__, name
+        assert fixer("") == ("", 0), name
+
+
+def test_disabled_fixers_do_not_run() -> None:
+    text = "中國客戶的需求很大也很多樣化並且還在持續地增長之中而各家企業紛紛加碼投入\n\n研發,生產"
+    clean, steps = normalize(text, NormalizeConfig(disable=("join_paragraphs", "fullwidth_punct")))
+    assert clean == text and steps == ()
+
+
+def test_captions_reported_and_removed_only_when_asked() -> None:
+    text = "正文第一段。\n▲ 圖為工廠外景\n正文。▲部分車企在華研發佈局大眾汽車"
+    kept, steps = normalize(text)
+    assert kept == text and count_captions(kept) == 2
+    removed, steps = normalize(text, NormalizeConfig(remove_captions=True))
+    assert removed == "正文第一段。\n正文。▲部分車企在華研發佈局大眾汽車"  # the inline one is only counted
+    assert Step("captions", 1) in steps
+
+
+def test_seed_captions_are_counted(trad_text: str) -> None:
+    assert sum(count_captions(clean) for _, clean, _ in cleaned_articles(trad_text)) == 2
+
+
+def test_title_line_is_never_joined_to_the_body() -> None:
+    text = "# 跨国车企拥抱中国技术新华社记者的调查报告来自上海北京和广州等多个城市的采访\n\n正文开始"
+    assert normalize(text)[0] == text
+
+
+SEED_BODIES: list[str] = []
+
+
+def _seed_bodies() -> list[str]:
+    if not SEED_BODIES:
+        from .conftest import SIMP, TRAD
+
+        for path in (TRAD, SIMP):
+            text = path.read_text(encoding="utf-8")
+            SEED_BODIES.extend(body_text(text, s) for s in find_segments(text) if s.kind == "article")
+    return SEED_BODIES
+
+
+@given(st.data())
+def test_seed_slices_idempotent_and_replayable(data: st.DataObject) -> None:
+    # Any window of a real article, cut anywhere (mid-URL, mid-number, mid-paragraph).
+    bodies = _seed_bodies()
+    body = bodies[data.draw(st.integers(0, len(bodies) - 1))]
+    start = data.draw(st.integers(0, len(body)))
+    text = body[start:start + data.draw(st.integers(0, 400))]
+    clean, steps = normalize(text)
+    assert normalize(clean) == (clean, ())
+    assert replay(text, steps) == clean

@@ -36,7 +36,7 @@ def clean(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Clean INPUT... into DIR: corpus.jsonl, removed.jsonl, clusters.jsonl, report.{json,md}, diffs/."""
+    """Clean INPUT... into DIR: corpus.jsonl, removed.jsonl, clusters.jsonl, report.{json,md,html}, diffs/."""
     from .io import default_jobs, discover, run_clean
 
     try:

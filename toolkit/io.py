@@ -200,7 +200,7 @@ def _finish(job: _Final) -> _Part:
             item = replace(item, doc=replace(item.doc, index=job.base + item.doc.index))
             kept, rec = finalize(item, decisions, named)
             (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
-            part.rows.append(report.summarize(rec, kept))
+            part.rows.append(report.summarize(rec, kept, item.context))
             if item.doc.index in wanted:
                 part.texts[item.doc.index] = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
     os.unlink(job.spill)
@@ -294,6 +294,8 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         fh.write(json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
     with atomic_file(out / "report.md") as fh:
         fh.write(report.markdown(summary))
+    with atomic_file(out / "report.html") as fh:
+        fh.write(report.html_page(summary))
     return summary
 
 

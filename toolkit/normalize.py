@@ -81,14 +81,28 @@ def odd_spaces(text: str) -> tuple[str, int]:
 _IDEO_RE = re.compile(f"[{_IDEO}]")
 
 
-def _protected(text: str) -> list[tuple[int, int]]:
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """URLs and e-mail addresses, whose ASCII punctuation is never touched.
+
+    >>> t = "(見https://a.cn/x?a=(1),2)。寫信給a.b@c.cn,謝謝"
+    >>> [t[a:b] for a, b in protected_spans(t)]
+    ['https://a.cn/x?a=(1),2', 'a.b@c.cn']
+    """
     spans = []
     for m in _URL.finditer(text):
         end = m.end()
-        while end > m.start() and text[end - 1] in ".,;:!?)":
+        # Trailing punctuation belongs to the sentence, and so does a ")" that closes
+        # a parenthesis opened before the URL: (見https://a.cn/x).
+        while end > m.start() and (text[end - 1] in ".,;:!?" or (
+                text[end - 1] == ")" and text.count(")", m.start(), end) > text.count("(", m.start(), end))):
             end -= 1
         spans.append((m.start(), end))
     return spans
+
+
+_MARKS = re.compile(r"[,:;!?()\n]")
+_CALL = re.compile(r"(?<![A-Za-z0-9_.])[a-z_][A-Za-z0-9_.]*\Z", re.ASCII)
+_URL_HINT = re.compile(r"://|www\.|@", re.ASCII)
 
 
 def fullwidth_punct(text: str) -> tuple[str, int]:
@@ -102,28 +116,36 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
     '期，OTA 個；2025 體制（RCE）創新 2.0 10:30 1,000 Hello, world!'
     >>> fullwidth_punct("見 https://a.cn/x?a=1,2 吧")[1]
     0
+    >>> fullwidth_punct("呼叫f(x, y)後,Stellantis(14%)和雷諾")[0]
+    '呼叫f(x, y)後，Stellantis（14%）和雷諾'
     """
-    chars = list(text)
-    protected = _protected(text)
-
-    def guarded(i: int) -> bool:
-        return any(a <= i < b for a, b in protected)
+    # Only the marks themselves are visited (the regex scan runs in C): most of a
+    # Chinese text is ideographs, and clean text has few ASCII marks left.
+    marks = [m.start() for m in _MARKS.finditer(text)]
+    if not marks or all(text[i] == "\n" for i in marks):
+        return text, 0
+    protected = protected_spans(text) if _URL_HINT.search(text) else []
+    size = len(text)
+    ctx = _CTX_RE.match
 
     def cjk_next_to(i: int) -> bool:
-        left = text[i - 1] if i > 0 else ""
-        right = text[i + 1] if i + 1 < len(text) else ""
-        return bool((left and _CTX_RE.match(left)) or (right and _CTX_RE.match(right)))
+        return bool((i > 0 and ctx(text, i - 1)) or (i + 1 < size and ctx(text, i + 1)))
 
-    count = 0
+    changed: dict[int, str] = {}
     stack: list[int] = []
     pairs: list[tuple[int, int]] = []
     lone: list[int] = []
-    for i, ch in enumerate(text):
-        if ch not in _FULL or guarded(i):
-            if ch == "\n":
-                lone.extend(stack)
-                stack.clear()
+    p = 0
+    for i in marks:
+        ch = text[i]
+        if ch == "\n":
+            lone.extend(stack)
+            stack.clear()
             continue
+        while p < len(protected) and protected[p][1] <= i:
+            p += 1
+        if p < len(protected) and protected[p][0] <= i:
+            continue  # inside a URL or an e-mail address
         if ch == "(":
             stack.append(i)
         elif ch == ")":
@@ -132,22 +154,30 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
             else:
                 lone.append(i)
         else:
-            left, right = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
-            if ch in ",:" and left.isdigit() and right.isdigit():
+            if ch in ",:" and 0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
                 continue  # 1,000 and 10:30
             if cjk_next_to(i):
-                chars[i] = _FULL[ch]
-                count += 1
+                changed[i] = _FULL[ch]
     lone.extend(stack)
     for a, b in pairs:
-        if cjk_next_to(a) or cjk_next_to(b) or _IDEO_RE.search(text, a, b):
-            chars[a], chars[b] = "（", "）"
-            count += 2
+        # A lower-case identifier glued to "(" is a call, f(x, y), even with Chinese after
+        # it; a capitalized name is prose: Stellantis(14%)和.
+        call = bool(_CALL.search(text, max(0, a - 64), a))
+        if (a > 0 and ctx(text, a - 1)) or _IDEO_RE.search(text, a, b) or (
+                not call and (cjk_next_to(a) or cjk_next_to(b))):
+            changed[a], changed[b] = "（", "）"
     for i in lone:
         if cjk_next_to(i):
-            chars[i] = _FULL[text[i]]
-            count += 1
-    return "".join(chars), count
+            changed[i] = _FULL[text[i]]
+    if not changed:
+        return text, 0
+    out, last = [], 0
+    for i in sorted(changed):
+        out.append(text[last:i])
+        out.append(changed[i])
+        last = i + 1
+    out.append(text[last:])
+    return "".join(out), len(changed)
 
 
 _SPACE_BY_PUNCT = re.compile("[ \t]+(?=[，。、；：！？）」』》〉】])|(?<=[，。、；：！？（「『《〈【])[ \t]+")
@@ -162,13 +192,17 @@ def space_by_cjk_punct(text: str) -> tuple[str, int]:
     return _SPACE_BY_PUNCT.subn("", text)
 
 
+_TRAILING = re.compile(r"[ \t]+(?=\n|$)")
+_BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
 def trailing_spaces(text: str) -> tuple[str, int]:
     """Spaces and tabs at the end of lines (and of the text) go.
 
     >>> trailing_spaces("甲 \\n乙\\t")
     ('甲\\n乙', 2)
     """
-    return re.subn(r"[ \t]+(?=\n|$)", "", text)
+    return _TRAILING.subn("", text)
 
 
 def blank_lines(text: str) -> tuple[str, int]:
@@ -177,7 +211,7 @@ def blank_lines(text: str) -> tuple[str, int]:
     >>> blank_lines("\\n甲\\n\\n\\n\\n乙\\n")
     ('甲\\n\\n乙', 2)
     """
-    out, n = re.subn(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text)
+    out, n = _BLANK_RUN.subn("\n\n", text)
     stripped = out.strip("\n")
     return stripped, n + (1 if stripped != out else 0)
 
@@ -187,8 +221,22 @@ def _is_structure(line: str) -> bool:
 
 
 def make_join_paragraphs(min_chars: int) -> Fixer:
+    """Re-join a paragraph broken mid-sentence (long, no terminal punctuation, next starts CJK).
+
+    Builds the fixer ``join_paragraphs``. Conservative: the previous paragraph has at least ``min_chars`` characters and
+    no terminal punctuation, the next starts with an ideograph, and neither is a
+    heading or a list item.
+
+    >>> join = make_join_paragraphs(5)
+    >>> join("這些不僅能滿足中國客\\n\\n户需求。\\n\\n# 標題\\n\\n正文")
+    ('這些不僅能滿足中國客户需求。\\n\\n# 標題\\n\\n正文', 1)
+    >>> join("短行\\n\\n正文")  # too short: a heading or a caption
+    ('短行\\n\\n正文', 0)
+    >>> join("第一段已經結束。\\n\\n第二段")[1], join("1. 列表項目沒有句號\\n\\n正文")[1]
+    (0, 0)
+    """
+
     def join_paragraphs(text: str) -> tuple[str, int]:
-        """Re-join a paragraph broken mid-sentence (long, no terminal punctuation, next starts CJK)."""
         parts = re.split(r"(\n(?:[ \t]*\n)*)", text)
         out = [parts[0]]
         count = 0
@@ -203,11 +251,7 @@ def make_join_paragraphs(min_chars: int) -> Fixer:
                 out.extend((sep, nxt))
         return "".join(out), count
 
-    join_paragraphs.__doc__ = (join_paragraphs.__doc__ or "") + """
-
-    >>> make_join_paragraphs(5)("這些不僅能滿足中國客\\n\\n户需求。\\n\\n# 標題\\n\\n正文")
-    ('這些不僅能滿足中國客户需求。\\n\\n# 標題\\n\\n正文', 1)
-    """
+    join_paragraphs.__doc__ = make_join_paragraphs.__doc__
     return join_paragraphs
 
 
@@ -264,18 +308,25 @@ Step(fixer='trailing_spaces', count=1)))
         wanted = set(only)
         chain = [(n, f) for n, f in chain if n in wanted]
     counts = dict.fromkeys((n for n, _ in chain), 0)
-    for _ in range(16):  # each pass shrinks the text or widens marks, so this converges fast
-        changed = False
-        for name, fixer in chain:
-            text, n = fixer(text)
-            if n:
-                counts[name] += n
-                changed = True
-        if not changed:
+    # Cycle through the chain and stop once every fixer in a row has left the text
+    # alone: after the last change only the fixers before it (and itself) run again,
+    # not the whole chain. Each change shrinks the text or widens a mark, so this ends.
+    quiet = 0
+    for k in range(16 * len(chain)):
+        if quiet == len(chain):
             break
+        name, fixer = chain[k % len(chain)]
+        text, n = fixer(text)
+        counts[name] += n
+        quiet = 0 if n else quiet + 1
     return text, tuple(Step(name, n) for name, n in counts.items() if n)
 
 
 def replay(raw: str, steps: Iterable[Step], config: NormalizeConfig | None = None) -> str:
-    """Re-apply exactly the recorded fixers to the raw article text."""
+    """Re-apply exactly the recorded fixers to the raw article text.
+
+    >>> raw = "期,OTA\\xa0升級 "
+    >>> replay(raw, normalize(raw)[1]) == normalize(raw)[0]
+    True
+    """
     return normalize(raw, config, only=[s.fixer for s in steps])[0]

@@ -18,10 +18,11 @@ from .config import Config
 from .decode import Decoded, Rejected, decode_bytes
 from .models import Document, Origin, Removal, Span
 from .normalize import normalize
-from .quality import signals, verdict
+from .quality import explain, signals, verdict
 from .split import body_text, find_segments
 
 SCHEMA = 1
+CONTEXT = 12  # characters of raw text kept on each side of a script candidate for the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,8 @@ class Processed:
     detection: script.Detection
     removal: Removal | None
     view: str
+    # Raw-article text around each script candidate, for the report: (start, before, after).
+    context: tuple[tuple[int, str, str], ...] = ()
 
 
 def file_id(rel: str) -> str:
@@ -124,9 +127,11 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
     if not cleaned.strip():
         removal = Removal("empty", "nothing left after cleaning")
     elif (rule := verdict(q, config.quality)) is not None:
-        removal = Removal(rule, f"quality rule {rule.split(':', 1)[1]} failed")
+        removal = Removal(rule, explain(rule, q, config.quality))
     view = dedup.matching_view(script.fold(cleaned, doc.script, doc.variant)) if removal is None else ""
-    return Processed(doc, detection, removal, view)
+    context = tuple((c.start, raw[max(0, c.start - CONTEXT):c.start], raw[c.start + 1:c.start + 1 + CONTEXT])
+                    for c in detection.candidates)
+    return Processed(doc, detection, removal, view, context)
 
 
 @dataclass

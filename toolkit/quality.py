@@ -11,6 +11,8 @@ Definitions (all on the cleaned text; ratios over non-whitespace characters):
 - ``replacement_chars``: U+FFFD count; ``mojibake_markers``: 锟斤拷 / 烫烫烫 / 屯屯屯 runs.
 - ``minority_chars``: characters found only in the script the article is not in.
 - ``halfwidth_fixed``: ASCII punctuation made full-width by normalization.
+- ``halfwidth_left``: ASCII , ; ! ? still glued to the next character outside numbers
+  and URLs (``OTA,90%``): likely Chinese punctuation the normalizer left alone.
 - ``boilerplate_lines``: credit, editor and source lines cut by the splitter.
 - ``captions``: image-caption markers (▲).
 """
@@ -22,10 +24,29 @@ import unicodedata
 from typing import Any
 
 from .config import QualityConfig
+from .normalize import protected_spans
 from .tables import CJK_CLASS
 
-_CJK_RE = re.compile(f"[{CJK_CLASS}]")
+# 〇 (U+3007) is written as a hanzi numeral (二〇二五年) though it sits among the symbols.
+_CJK_RE = re.compile(f"[{CJK_CLASS}\u3007]")
 _MOJIBAKE_RE = re.compile("锟斤拷|烫烫烫|屯屯屯")
+# An ASCII , ; ! ? glued to the next character, not inside a number: Latin text puts a
+# space after these, so such a mark in Chinese text is most likely Chinese punctuation
+# the normalizer could not prove (OTA,90%).
+_HALFWIDTH_LEFT_RE = re.compile(r"(?<!\d),(?=\S)|,(?=[^\d\s])|[;!?](?=[^\s!?;,.)'\"])")
+
+
+def halfwidth_left(text: str) -> int:
+    """ASCII marks left in place that look like Chinese punctuation (outside URLs and numbers).
+
+    >>> halfwidth_left("軟體的OTA,90%以上，1,000元 Hello, world! 見https://a.cn/?a=1,b;c 佔1%,Thor晶片")
+    2
+    """
+    if not any(m in text for m in ",;!?"):
+        return 0
+    spans = protected_spans(text)
+    return sum(1 for m in _HALFWIDTH_LEFT_RE.finditer(text)
+               if not any(a <= m.start() < b for a, b in spans))
 
 
 def repeated_share(text: str, n: int = 13) -> float:
@@ -73,6 +94,7 @@ def signals(text: str, **extra: Any) -> dict[str, Any]:
         "replacement_chars": text.count("\ufffd"),
         "mojibake_markers": len(_MOJIBAKE_RE.findall(text)),
         "captions": text.count("▲"),
+        "halfwidth_left": halfwidth_left(text),
     }
     out.update(extra)
     return out
@@ -95,3 +117,27 @@ def verdict(q: dict[str, Any], config: QualityConfig) -> str | None:
     if q["repeated_13gram"] > config.max_repeated_13gram:
         return "quality:repetitive"
     return None
+
+
+_EXPLAIN = {
+    "too_short": ("chars", "below", "min_chars"),
+    "mojibake": ("replacement_chars", "above", "max_replacement_ratio"),
+    "low_cjk": ("cjk_ratio", "below", "min_cjk_ratio"),
+    "repetitive": ("repeated_13gram", "above", "max_repeated_13gram"),
+}
+
+
+def explain(rule: str, q: dict[str, Any], config: QualityConfig) -> str:
+    """The removal detail for a ``quality:<rule>`` verdict: the signal and the threshold it crossed.
+
+    >>> explain("quality:low_cjk", {"cjk_ratio": 0.05}, QualityConfig())
+    'quality rule low_cjk: cjk_ratio 0.05 below min_cjk_ratio 0.2'
+    >>> explain("quality:mojibake", {"replacement_chars": 9, "chars": 100}, QualityConfig())
+    'quality rule mojibake: replacement_chars 9 of 100 characters, above max_replacement_ratio 0.05'
+    """
+    name = rule.split(":", 1)[1]
+    signal, relation, setting = _EXPLAIN[name]
+    value = q[signal]
+    if name == "mojibake":
+        value = f"{value} of {q['chars']} characters,"
+    return f"quality rule {name}: {signal} {value} {relation} {setting} {getattr(config, setting)}"

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from toolkit.config import Config
+from toolkit.io import discover, run_clean
+from toolkit.report import histogram, html_page, markdown, svg_histogram
+
+from .conftest import ROOT
+
+REPORTS = ROOT / "reports"
+
+
+def unique_chinese(n: int, seed: int) -> str:
+    return "".join(chr(0x4E00 + (i * 7919 + seed) % 20000) + ("。" if i % 25 == 24 else "") for i in range(n))
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    src = tmp_path_factory.mktemp("in")
+    (src / "a.txt").write_text(
+        f"<script>alert(1)</script>標題&一\n{unique_chinese(400, 1)} (甲&乙報)\n"
+        f"English title\n{' '.join(f'word{i}' for i in range(300))} (丙報)\n", encoding="utf-8")
+    (src / "b.bin").write_bytes(b"\x00\x01\x02\xff\xfe" * 200)
+    out = tmp_path_factory.mktemp("out")
+    data = run_clean(discover([str(src)]), out, Config())
+    return out, data
+
+
+def test_top_issues_put_lost_files_first_and_name_quality_removals(messy: tuple[Path, dict]) -> None:
+    _, data = messy
+    kinds = [i["kind"] for i in data["top_issues"]]
+    assert kinds[0] == "files_lost" and data["top_issues"][0]["severity"] == "high"
+    assert data["top_issues"][0]["ids"] == ["b.bin"]
+    assert "quality:low_cjk" in kinds
+    severities = [i["severity"] for i in data["top_issues"]]
+    assert severities == sorted(severities, key=["high", "medium", "low"].index)
+
+
+def test_removal_examples_carry_the_reason_detail(messy: tuple[Path, dict]) -> None:
+    _, data = messy
+    assert set(data["removal_examples"]) == set(data["removed_by_reason"]) == {"binary", "quality:low_cjk"}
+    [ex] = data["removal_examples"]["quality:low_cjk"]
+    assert ex["detail"].startswith("quality rule low_cjk: cjk_ratio ")
+
+
+def test_everything_is_escaped(messy: tuple[Path, dict]) -> None:
+    out, _ = messy
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;標題&amp;一" in page
+    assert "甲&amp;乙報" in page and "甲&乙" not in page
+
+
+def test_markdown_has_the_html_sections(messy: tuple[Path, dict]) -> None:
+    out, data = messy
+    md = (out / "report.md").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for md_title, html_id in (("Top issues", "top-issues"), ("Files", "files"), ("Scripts and variants", "scripts"),
+                              ("Removed", "removed"), ("Duplicate clusters", "clusters"),
+                              ("Mixed script", "mixed-script"), ("Distributions", "distributions"),
+                              ("Normalization", "normalization"), ("Articles", "articles")):
+        assert f"\n## {md_title}\n" in md, md_title
+        assert f'<section id="{html_id}">' in html, html_id
+    for issue in data["top_issues"]:
+        assert issue["message"] in md
+    assert md == markdown(data) and html == html_page(data)
+
+
+def test_histogram_bins_and_chart() -> None:
+    assert histogram([0, 99, 100, 5000, 10**6], (0, 100, 1000)) == [2, 1, 2]
+    assert histogram([], (0.0, 0.5)) == [0, 0]
+    dist = {"label": "x", "edges": [0.0, 0.1, 0.2], "counts": [0, 2, 5], "threshold": 0.15, "removed": "below"}
+    svg = svg_histogram(dist)
+    assert svg.count("<rect") == 3 and "filter min 0.15" in svg
+    heights = [float(h) for h in re.findall(r'<rect[^>]* height="([\d.]+)"', svg)]
+    assert heights[0] == 0 and heights[2] > heights[1] > 0
+
+
+def test_seed_report_sections() -> None:
+    data = json.loads((REPORTS / "report.json").read_text(encoding="utf-8"))
+    assert data["script_variants"] == {"hans/cn": 1, "hant/tw": 8}
+    [span] = data["mixed_script"]
+    assert (span["before"][-5:], span["text"], span["after"][:1], span["suggest"]) == ("TOP10", "里", "面", "裡")
+    [cluster] = data["clusters"]
+    assert cluster["diff"] == "diffs/c0001.html" and (REPORTS / cluster["diff"]).is_file()
+    assert data["diff_index"] == "diffs/index.html"
+    assert data["removal_examples"]["near_duplicate"][0]["duplicate_of"] == cluster["kept"]
+    assert sum(data["distributions"]["chars"]["counts"]) == 9
+    assert data["normalization"]["fullwidth_punct"] == 1459
+    assert data["top_issues"][0]["kind"] == "mixed_script"
+    left = next(i for i in data["top_issues"] if i["kind"] == "halfwidth_left")
+    assert left["count"] == 6  # OTA,90% and the like in the kept articles: left alone, reported
