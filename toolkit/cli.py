@@ -33,10 +33,11 @@ def clean(
     encoding: Annotated[str | None, typer.Option(help="Decode every input with this codec instead of detecting.")] = None,
     keep: Annotated[str | None, typer.Option(help="Which copy of a duplicate cluster to keep: longest | first.")] = None,
     threshold: Annotated[float | None, typer.Option(help="Near-duplicate Jaccard threshold (default 0.8).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Clean INPUT... into DIR: corpus.jsonl, removed.jsonl, clusters.jsonl, report.{json,md,html}, diffs/."""
-    from .io import discover, run_clean
+    from .io import default_jobs, discover, run_clean
 
     try:
         config = load_config(config_file).with_overrides(dedup={"keep": keep, "threshold": threshold})
@@ -45,20 +46,22 @@ def clean(
 
             config = dataclasses.replace(config, encoding=encoding)
         files = discover(inputs)
+        workers = default_jobs() if jobs is None else jobs
         total = sum(f.path.stat().st_size for f in files if f.path is not None and f.path.is_file())
 
         def warn(msg: str) -> None:
             typer.echo(f"Warning: {msg}", err=True)
 
         if quiet or not sys.stderr.isatty():
-            data = run_clean(files, out, config, warn=warn)
+            data = run_clean(files, out, config, warn=warn, jobs=workers)
         else:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
             with Progress(TextColumn("cleaning"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                           transient=True) as bar:
                 task = bar.add_task("clean", total=total or None)
-                data = run_clean(files, out, config, progress=lambda n: bar.advance(task, n), warn=warn)
+                data = run_clean(files, out, config, progress=lambda n: bar.advance(task, n), warn=warn,
+                                 jobs=workers)
     except ToolkitError as err:
         _error(err)
         return

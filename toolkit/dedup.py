@@ -106,6 +106,14 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return inter / (a.size + b.size - inter), inter / min(a.size, b.size)
 
 
+Prepared = tuple[str, np.ndarray]  # (exact key, unique shingle hashes) of one matching view
+
+
+def prepare(view: str, ngram: int) -> Prepared:
+    """The per-article part of dedup, computed where the article is processed."""
+    return view_key(view), shingle_hashes(view, ngram)
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     index: int
@@ -132,8 +140,11 @@ class DedupIndex:
 
     def add(self, index: int, view: str, length: int) -> None:
         """Register an article by input index, its matching view and its cleaned length."""
-        self._keys[index] = view_key(view)
-        self._hashes[index] = shingle_hashes(view, self.config.ngram)
+        self.add_prepared(index, prepare(view, self.config.ngram), length)
+
+    def add_prepared(self, index: int, prepared: Prepared, length: int) -> None:
+        """Register an article whose view was already hashed (by a worker process)."""
+        self._keys[index], self._hashes[index] = prepared
         self._length[index] = length
 
     def _priority(self, index: int) -> tuple[int, int]:

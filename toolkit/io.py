@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
 import os
 import pickle
+import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from . import diff, report
+from . import dedup, diff, report
 from .config import Config
 from .errors import ConfigError, InputError, OutputError
 from .pipeline import Corpus, Decisions, FileInfo, Processed, file_record, finalize, process_file
@@ -100,63 +104,191 @@ def prepare_output(out: Path) -> None:
 Progress = Callable[[int], None]
 
 
+def default_jobs() -> int:
+    """All cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One input file for a worker. Standard input is read by the parent and passed as bytes."""
+
+    file: InputFile
+    data: bytes | None
+    config: Config
+    spill: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """What a worker hands back for one file: small, no article text (that is in the spill file)."""
+
+    info: FileInfo
+    warning: str | None
+    size: int
+    ids: tuple[str, ...]
+    prepared: tuple[tuple[int, int, dedup.Prepared], ...]  # (index in file, cleaned length, dedup data)
+    words: tuple[tuple[str, frozenset[str]], ...]  # script evidence words, by script
+
+
+def _work(job: _Job) -> _Done:
+    """Read, decode, split and process one file; spill its articles to ``job.spill``."""
+    f, config = job.file, job.config
+    try:
+        data = job.data if job.data is not None else read_input(f)
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        msg = f"cannot read {f.rel}: {getattr(err, 'strerror', None) or err}"
+        return _Done(FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg), msg, 0, (), (), ())
+    info, items = process_file(data, f.rel, 0, config)
+    words: dict[str, set[str]] = {}
+    prepared = []
+    with open(job.spill, "wb") as fh:
+        for item in items:
+            words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
+            if item.removal is None:
+                prepared.append((item.doc.index, len(item.doc.text), dedup.prepare(item.view, config.dedup.ngram)))
+            slim = replace(item, detection=replace(item.detection, lexicon=frozenset()), view="")
+            pickle.dump(slim, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return _Done(info, None, len(data), tuple(item.doc.id for item in items), tuple(prepared),
+                 tuple((k, frozenset(v)) for k, v in sorted(words.items())))
+
+
+def _map(jobs: Iterator[_Job], workers: int) -> Iterator[_Done]:
+    """Run ``_work`` over the jobs in input order, in ``workers`` processes (in this one for 1)."""
+    if workers <= 1:
+        yield from map(_work, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        yield from pool.map(_work, jobs)
+
+
+@dataclass(frozen=True, slots=True)
+class _Final:
+    """One spilled file's articles to finalize once the corpus-wide decisions are known."""
+
+    spill: str
+    base: int  # index of the file's first article in the corpus
+    decisions: str  # pickled (Decisions, ids of clustered articles)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    kept: str  # corpus.jsonl lines of this file, to be appended in input order
+    removed: str
+    rows: list[dict[str, Any]]  # report rows
+    texts: dict[int, diff.ArticleView]  # clustered articles, for the diff pages
+
+
+@lru_cache(maxsize=1)
+def _load_decisions(path: str) -> tuple[Decisions, dict[int, str]]:
+    """Each worker unpickles the decisions once per run, not once per file."""
+    with open(path, "rb") as fh:
+        loaded: tuple[Decisions, dict[int, str]] = pickle.load(fh)
+    return loaded
+
+
+def _finish(job: _Final) -> _Part:
+    decisions, named = _load_decisions(job.decisions)
+    wanted = named.keys()
+    part = _Part(job.spill + ".kept", job.spill + ".removed", [], {})
+    with open(part.kept, "w", encoding="utf-8", newline="\n") as kept_fh, \
+            open(part.removed, "w", encoding="utf-8", newline="\n") as removed_fh:
+        for item in _read_spill(job.spill):
+            item = replace(item, doc=replace(item.doc, index=job.base + item.doc.index))
+            kept, rec = finalize(item, decisions, named)
+            (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
+            part.rows.append(report.summarize(rec, kept, item.context))
+            if item.doc.index in wanted:
+                part.texts[item.doc.index] = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
+    os.unlink(job.spill)
+    return part
+
+
+def _map_final(jobs: Iterator[_Final], workers: int) -> Iterator[_Part]:
+    if workers <= 1:
+        yield from map(_finish, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        yield from pool.map(_finish, jobs)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver: workers start from a clean process (no inherited threads or open outputs).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["toolkit.pipeline"])
+    return context
+
+
 def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: Progress | None = None,
-              warn: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run the whole cleaning job over discovered inputs; returns the report data."""
+              warn: Callable[[str], None] | None = None, jobs: int = 1) -> dict[str, Any]:
+    """Run the whole cleaning job over discovered inputs; returns the report data.
+
+    The per-file stages run in ``jobs`` worker processes; results are taken in input
+    order, so the output does not depend on ``jobs``.
+    """
     if config.encoding:
         try:
             "".encode(config.encoding)
         except LookupError:
             raise ConfigError(f"unknown encoding: {config.encoding}", "use a Python codec name such as gb18030") \
                 from None
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, not {jobs}", "try --jobs 1, or leave it out for all cores")
     prepare_output(out)
     corpus = Corpus(config)
     infos: list[FileInfo] = []
     file_removed: list[dict[str, Any]] = []
     ids: dict[int, str] = {}
+    spills: list[tuple[int, str]] = []  # (first index, spill file), in input order
     next_index = 0
-    with tempfile.TemporaryFile(dir=out, prefix=".spill.") as spill:
-        for f in files:
-            try:
-                data = read_input(f)
-            except (OSError, EOFError, gzip.BadGzipFile) as err:
-                msg = f"cannot read {f.rel}: {getattr(err, 'strerror', None) or err}"
-                if warn:
-                    warn(msg)
-                info = FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg)
-                infos.append(info)
-                file_removed.append(file_record(info))
-                continue
-            info, items = process_file(data, f.rel, next_index, config)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir:
+        todo = (_Job(f, read_input(f) if f.path is None else None, config, os.path.join(spill_dir, f"{n}.pkl"))
+                for n, f in enumerate(files))
+        for job_done in _map(todo, jobs):
+            info = job_done.info
             infos.append(info)
+            if job_done.warning and warn:
+                warn(job_done.warning)
             if info.reason:
                 file_removed.append(file_record(info))
-            for item in items:
-                ids[item.doc.index] = item.doc.id
-                corpus.add(item)
-                slim = replace(item, detection=replace(item.detection, lexicon=frozenset()))
-                pickle.dump(slim, spill, protocol=pickle.HIGHEST_PROTOCOL)
-            next_index += len(items)
+            if job_done.ids:
+                spills.append((next_index, os.path.join(spill_dir, f"{len(infos) - 1}.pkl")))
+            for n, doc_id in enumerate(job_done.ids):
+                ids[next_index + n] = doc_id
+            for local, length, prep in job_done.prepared:
+                corpus.add_prepared(next_index + local, prep, length)
+            for label, words in job_done.words:
+                corpus.add_words(label, words)
+            next_index += len(job_done.ids)
             if progress:
-                progress(len(data))
+                progress(job_done.size)
         decisions = corpus.finish()
-        wanted = decisions.removed.keys() | decisions.kept_clusters.keys()
-        texts: dict[int, diff.ArticleView] = {}
+        named = {i: ids[i] for c in decisions.clusters for i in (c.keeper, *(m.index for m in c.members))}
+        decided = os.path.join(spill_dir, "decisions.pkl")
+        with open(decided, "wb") as dfh:
+            pickle.dump((decisions, named), dfh, protocol=pickle.HIGHEST_PROTOCOL)
+        texts = _TextStore(os.path.join(spill_dir, "texts.pkl"))
         records: list[dict[str, Any]] = []
-        spill.seek(0)
-        with atomic_file(out / "corpus.jsonl") as kept_fh, atomic_file(out / "removed.jsonl") as removed_fh:
+        with atomic_file(out / "corpus.jsonl", "wb") as kept_fh, atomic_file(out / "removed.jsonl", "wb") as removed_fh:
             for rec in file_removed:
-                removed_fh.write(dumps(rec) + "\n")
-            for item in _read_spill(spill):
-                kept, rec = finalize(item, decisions, ids)
-                (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
-                records.append(report.summarize(rec, kept, item.context))
-                if item.doc.index in wanted:
-                    texts[item.doc.index] = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
-    pages = _write_diffs(out, decisions, texts)
+                removed_fh.write((dumps(rec) + "\n").encode("utf-8"))
+            for part in _map_final((_Final(path, base, decided) for base, path in spills), jobs):
+                for name, dest in ((part.kept, kept_fh), (part.removed, removed_fh)):
+                    with open(name, "rb") as src:
+                        shutil.copyfileobj(src, dest, 1 << 20)
+                    os.unlink(name)
+                records.extend(part.rows)
+                for index, view in part.texts.items():
+                    texts.add(index, view)
+        _load_decisions.cache_clear()
+        pages = _write_diffs(out, decisions, texts)
+        texts.close()
     summary = report.build(infos, records, decisions, pages, config)
     with atomic_file(out / "clusters.jsonl") as fh:
-        for line in report.cluster_lines(decisions, ids, pages):
+        for line in report.cluster_lines(decisions, named, pages):
             fh.write(dumps(line) + "\n")
     with atomic_file(out / "report.json") as fh:
         fh.write(json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
@@ -167,12 +299,40 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     return summary
 
 
-def _read_spill(fh: IO[bytes]) -> Iterator[Processed]:
-    while True:
-        try:
-            yield pickle.load(fh)
-        except EOFError:
-            return
+class _TextStore(Mapping[int, diff.ArticleView]):
+    """Clustered articles kept on disk until their diff pages are written, not in memory."""
+
+    def __init__(self, path: str) -> None:
+        self._fh = open(path, "w+b")  # closed by close(); lives in the spill directory
+        self._where: dict[int, int] = {}
+
+    def add(self, index: int, view: diff.ArticleView) -> None:
+        self._fh.seek(0, os.SEEK_END)
+        self._where[index] = self._fh.tell()
+        pickle.dump(view, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __getitem__(self, index: int) -> diff.ArticleView:
+        self._fh.seek(self._where[index])
+        view: diff.ArticleView = pickle.load(self._fh)
+        return view
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _read_spill(path: str) -> Iterator[Processed]:
+    with open(path, "rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return
 
 
 def _char_folder() -> Callable[[str], str]:
@@ -188,7 +348,7 @@ def _char_folder() -> Callable[[str], str]:
     return fold
 
 
-def _write_diffs(out: Path, decisions: Decisions, texts: dict[int, diff.ArticleView]) -> dict[str, str]:
+def _write_diffs(out: Path, decisions: Decisions, texts: Mapping[int, diff.ArticleView]) -> dict[str, str]:
     """One self-contained page per cluster plus an index; returns cluster id -> page path."""
     _fold_char = _char_folder()
     views, names = [], []

@@ -8,7 +8,7 @@ spilled record into its final corpus or removed line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -146,9 +146,15 @@ class Corpus:
         self.index = dedup.DedupIndex(self.config.dedup)
 
     def add(self, item: Processed) -> None:
-        self.lexicon.setdefault(item.detection.script, set()).update(item.detection.lexicon)
+        self.add_words(item.detection.script, item.detection.lexicon)
         if item.removal is None:
             self.index.add(item.doc.index, item.view, len(item.doc.text))
+
+    def add_words(self, script_label: str, words: Iterable[str]) -> None:
+        self.lexicon.setdefault(script_label, set()).update(words)
+
+    def add_prepared(self, index: int, prepared: dedup.Prepared, length: int) -> None:
+        self.index.add_prepared(index, prepared, length)
 
     def finish(self) -> Decisions:
         clusters = self.index.finish()

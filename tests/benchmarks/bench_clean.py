@@ -1,0 +1,404 @@
+"""End-to-end and per-stage speed of ``toolkit clean``, against a baseline on the named packages.
+
+Run from the repository root::
+
+    python -m tests.benchmarks.bench_clean --sizes 50,200 --jobs 2
+
+For each size it generates a realistic corpus (see :func:`write_corpus`): files of
+concatenated news-like articles with titles and source credits, a third of them in
+Traditional script with Taiwan phrasing, some files in GB18030 or Big5, and planted
+near-duplicates (edited, truncated or converted to the other script). Then it prints:
+
+- per stage, in this process on a sample: MB/s and articles/s of decode, split, script
+  detection, normalization + quality, and the dedup sketch (matching view, shingles,
+  MinHash), and of the baseline's stages (chardet → regex split → OpenCC →
+  datasketch ``update_batch`` → ``MinHashLSH``);
+- end to end, each in a fresh process: ``toolkit clean --jobs N`` and the baseline:
+  seconds, MB/s, articles/s, peak RSS (the sum over the process and its workers),
+  the speed-up over the baseline, and the cost per MB at each size (linear scaling
+  keeps it flat);
+- whether ``--jobs 1`` and ``--jobs N`` wrote byte-identical output (``--check-jobs``).
+
+MB is 10^6 bytes of input as stored on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import gzip
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+MB = 1_000_000
+SOURCES = ("汽車商業評論", "新华社", "央视新闻", "界面新闻", "中央社", "澎湃新闻", "财联社", "虎嗅APP")
+
+
+# ---------------------------------------------------------------- corpus generation
+
+
+def _vocabulary() -> list[str]:
+    """Simplified words from OpenCC's phrase table (a dictionary the opencc wheel ships)."""
+    from toolkit.tables import read_table
+
+    words = sorted(k for k in read_table("STPhrases") if 2 <= len(k) <= 4)
+    return words
+
+
+def articles(seed: int, mean_chars: int = 2000) -> Iterator[tuple[str, list[str]]]:
+    """Endless distinct Simplified articles: (title, paragraphs), Zipf-weighted words."""
+    rng = random.Random(seed)
+    words = _vocabulary()
+    rng.shuffle(words)
+    weights = [1 / (r + 10) for r in range(len(words))]
+    cum: list[float] = []
+    total = 0.0
+    for w in weights:
+        total += w
+        cum.append(total)
+    punct = "，，，、；"
+    while True:
+        target = int(rng.gauss(mean_chars, mean_chars / 4))
+        paragraphs, size = [], 0
+        while size < max(target, 200):
+            sentences = []
+            for _ in range(rng.randint(2, 5)):
+                n = rng.randint(6, 18)
+                picked = rng.choices(words, cum_weights=cum, k=n)
+                clause = ""
+                for i, w in enumerate(picked):
+                    clause += w
+                    if i and i % 5 == 0 and i < n - 1:
+                        clause += rng.choice(punct)
+                if rng.random() < 0.2:
+                    clause += f"{rng.randint(2, 99)}%"
+                sentences.append(clause + "。")
+            para = "".join(sentences)
+            paragraphs.append(para)
+            size += len(para)
+        title = "".join(rng.choices(words, cum_weights=cum, k=rng.randint(3, 6)))
+        yield title, paragraphs
+
+
+def _edit(paragraphs: list[str], rng: random.Random) -> list[str]:
+    """A syndicated copy: a sentence dropped, a few characters changed, maybe truncated."""
+    out = list(paragraphs)
+    kind = rng.choice(["edit", "truncate", "numbers"])
+    if kind == "truncate":
+        keep = max(1, int(len(out) * rng.uniform(0.85, 0.95)))
+        return out[:keep]
+    if kind == "numbers":
+        return [f"{i + 1:02d}. {p}" if i % 3 == 0 else p for i, p in enumerate(out)]
+    i = rng.randrange(len(out))
+    para = out[i]
+    cut = para.find("。")
+    out[i] = para[cut + 1:] or para
+    return out
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    root: Path
+    files: int
+    articles: int
+    planted: int
+    size: int
+
+
+def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000) -> CorpusInfo:
+    """Write about ``size`` bytes of corpus files under ``root`` (deterministic for a seed)."""
+    import opencc
+
+    to_tw = opencc.OpenCC("s2twp")
+    rng = random.Random(seed)
+    gen = articles(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    written = n_files = n_articles = planted = 0
+    recent: list[tuple[str, list[str]]] = []
+    while written < size:
+        trad = rng.random() < 0.33
+        parts: list[str] = []
+        chars = 0
+        while chars < file_chars:
+            if recent and rng.random() < 0.05:
+                title, paras = rng.choice(recent)
+                paras = _edit(paras, rng)
+                planted += 1
+            else:
+                title, paras = next(gen)
+                recent = [*recent, (title, paras)][-200:]
+            source = rng.choice(SOURCES)
+            body = "\n\n".join(paras)
+            parts.append(f"{title}\n\n{body} ({source})\n")
+            chars += len(body)
+            n_articles += 1
+        text = "\n".join(parts)
+        if trad:
+            text = to_tw.convert(text)
+        choice = rng.random()
+        codec, suffix = ("gb18030", ".txt") if not trad and choice < 0.15 else \
+            ("big5hkscs", ".txt") if trad and choice < 0.15 else ("utf-8", ".txt")
+        try:
+            data = text.encode(codec)
+        except UnicodeEncodeError:
+            data = text.encode("utf-8")
+        if choice > 0.9:
+            data, suffix = gzip.compress(data, mtime=0), ".txt.gz"
+        path = root / f"{n_files // 100:03d}" / f"{n_files:05d}{suffix}"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        written += path.stat().st_size
+        n_files += 1
+    return CorpusInfo(root, n_files, n_articles, planted, written)
+
+
+# ---------------------------------------------------------------- measuring
+
+
+class PeakRSS:
+    """Peak resident memory of a process tree, sampled from /proc."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self, pid: int) -> list[int]:
+        pids = [pid]
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    for child in fh.read().split():
+                        pids.extend(self._tree(int(child)))
+        except OSError:
+            pass
+        return pids
+
+    def _rss(self, pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(self._rss(p) for p in self._tree(self.pid)))
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_measured(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS of the process tree, and stderr of a command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    meter = PeakRSS(proc.pid)
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    peak = meter.stop()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    return seconds, peak, err
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def _read(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def stage_figures(root: Path, sample: int) -> list[tuple[str, float, int]]:
+    """(stage, seconds, articles) for each toolkit stage on up to ``sample`` bytes, in this process."""
+    from toolkit import dedup, normalize, quality, script, split
+    from toolkit.config import Config
+    from toolkit.decode import Decoded, decode_bytes
+
+    config = Config()
+    blobs, size = [], 0
+    for path in _files(root):
+        blobs.append(_read(path))
+        size += path.stat().st_size
+        if size >= sample:
+            break
+    rows = []
+    t = time.perf_counter()
+    texts = [d.text for d in map(decode_bytes, blobs) if isinstance(d, Decoded)]
+    rows.append(("decode", time.perf_counter() - t, 0))
+    t = time.perf_counter()
+    arts = []
+    for text in texts:
+        arts.extend(split.body_text(text, s) for s in split.find_segments(text, config.split) if s.kind == "article")
+    rows.append(("split", time.perf_counter() - t, len(arts)))
+    t = time.perf_counter()
+    detections = [script.detect(a, config.script.min_evidence) for a in arts]
+    rows.append(("script", time.perf_counter() - t, len(arts)))
+    t = time.perf_counter()
+    cleaned = []
+    for a in arts:
+        text, _ = normalize.normalize(a, config.normalize)
+        quality.signals(text)
+        cleaned.append(text)
+    rows.append(("normalize+quality", time.perf_counter() - t, len(arts)))
+    perms = dedup.Permutations.create(config.dedup.num_perm, config.dedup.seed)
+    t = time.perf_counter()
+    for text, det in zip(cleaned, detections, strict=True):
+        view = dedup.matching_view(script.fold(text, det.script, det.variant))
+        dedup.signature(dedup.prepare(view, config.dedup.ngram)[1], perms)
+    rows.append(("dedup sketch", time.perf_counter() - t, len(arts)))
+    return [(name, secs, n) for name, secs, n in rows] + [("(sample bytes)", 0.0, size)]
+
+
+# ---------------------------------------------------------------- baseline
+
+
+_END = re.compile(r"(?<=[。！？]) ?[（(][^（）()\n]{1,24}[）)]\n")
+
+
+def baseline(root: Path) -> dict[str, float]:
+    """The pipeline a user would write with the named packages directly; seconds per stage."""
+    import chardet
+    import opencc
+    from datasketch import MinHash, MinHashLSH
+
+    t2s = opencc.OpenCC("t2s")
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    spent = dict.fromkeys(("read+chardet", "split", "opencc", "minhash", "lsh"), 0.0)
+    n = 0
+    for path in _files(root):
+        t = time.perf_counter()
+        data = _read(path)
+        guess = chardet.detect(data)["encoding"] or "utf-8"
+        text = data.decode(guess, errors="replace")
+        spent["read+chardet"] += time.perf_counter() - t
+        t = time.perf_counter()
+        parts = [p for p in _END.split(text) if p.strip()]
+        spent["split"] += time.perf_counter() - t
+        for part in parts:
+            t = time.perf_counter()
+            folded = t2s.convert(part)
+            spent["opencc"] += time.perf_counter() - t
+            t = time.perf_counter()
+            m = MinHash(num_perm=128)
+            m.update_batch([folded[i:i + 5].encode("utf-8") for i in range(max(1, len(folded) - 4))])
+            spent["minhash"] += time.perf_counter() - t
+            t = time.perf_counter()
+            key = f"a{n}"
+            lsh.query(m)
+            lsh.insert(key, m)
+            spent["lsh"] += time.perf_counter() - t
+            n += 1
+    spent["articles"] = n
+    return spent
+
+
+# ---------------------------------------------------------------- report
+
+
+def _fmt_mb(bytes_: float) -> str:
+    return f"{bytes_ / MB:,.1f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="50", help="corpus sizes in MB, comma-separated (e.g. 50,200,1000)")
+    parser.add_argument("--jobs", type=int, default=2, help="workers for toolkit clean")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sample", type=float, default=10, help="MB of corpus for the per-stage figures")
+    parser.add_argument("--work", type=Path, default=None, help="keep corpora and outputs here (default: a temp dir)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline end-to-end runs")
+    parser.add_argument("--check-jobs", action="store_true", help="also run --jobs 1 and compare the outputs")
+    args = parser.parse_args(argv)
+    sizes = [float(s) for s in args.sizes.split(",")]
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-clean-"))
+    py = sys.executable
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, jobs={args.jobs}, work dir {work}")
+    per_mb: list[tuple[float, float]] = []
+    for size_mb in sizes:
+        root = work / f"corpus-{size_mb:g}mb-s{args.seed}"
+        if not root.exists():
+            t = time.perf_counter()
+            info = write_corpus(root, int(size_mb * MB), args.seed)
+            print(f"\ngenerated {root.name}: {info.files} files, {info.articles:,} articles "
+                  f"({info.planted:,} planted duplicates), {_fmt_mb(info.size)} MB in {time.perf_counter() - t:.0f} s")
+        size = sum(p.stat().st_size for p in _files(root))
+        print(f"\n== corpus {_fmt_mb(size)} MB ({len(_files(root))} files)")
+        if size_mb == sizes[0]:
+            rows = stage_figures(root, int(args.sample * MB))
+            sample = rows[-1][2]
+            print(f"per stage, one core, on {_fmt_mb(sample)} MB:")
+            for name, secs, n in rows[:-1]:
+                rate = f"{n / secs:>9,.0f} articles/s" if n else ""
+                print(f"  {name:<20} {sample / MB / secs:7.1f} MB/s {rate}")
+            if not args.no_baseline:
+                sample_root = work / "baseline-sample"
+                if not sample_root.exists():
+                    sample_root.mkdir()
+                    total = 0
+                    for p in _files(root):
+                        (sample_root / f"{total:012d}{''.join(p.suffixes)}").write_bytes(p.read_bytes())
+                        total += p.stat().st_size
+                        if total >= sample:
+                            break
+                spent = baseline(sample_root)
+                print(f"baseline stages, one core, on {_fmt_mb(sample)} MB:")
+                for name, secs in spent.items():
+                    if name != "articles":
+                        print(f"  {name:<20} {sample / MB / max(secs, 1e-9):7.1f} MB/s")
+        out = work / f"out-{size_mb:g}mb-j{args.jobs}"
+        secs, peak, _ = run_measured([py, "-m", "toolkit", "clean", str(root), "--out", str(out), "-q",
+                                      "--jobs", str(args.jobs)])
+        rate = size / MB / secs
+        per_mb.append((size_mb, secs / (size / MB)))
+        print(f"toolkit clean --jobs {args.jobs}: {secs:7.1f} s  {rate:6.2f} MB/s  peak RSS {peak / 2**20:,.0f} MiB  "
+              f"{secs / (size / MB) * 1000:.0f} ms/MB")
+        if not args.no_baseline:
+            bsecs, bpeak, _ = run_measured([py, "-m", "tests.benchmarks.bench_clean", "--baseline-only", str(root)])
+            print(f"baseline (one process): {bsecs:7.1f} s  {size / MB / bsecs:6.2f} MB/s  "
+                  f"peak RSS {bpeak / 2**20:,.0f} MiB   toolkit speed-up x{bsecs / secs:.1f}")
+        if args.check_jobs:
+            out1 = work / f"out-{size_mb:g}mb-j1"
+            secs1, peak1, _ = run_measured([py, "-m", "toolkit", "clean", str(root), "--out", str(out1), "-q",
+                                            "--jobs", "1"])
+            same = _same_tree(out, out1)
+            print(f"toolkit clean --jobs 1: {secs1:7.1f} s  {size / MB / secs1:6.2f} MB/s  peak RSS "
+                  f"{peak1 / 2**20:,.0f} MiB   output identical to --jobs {args.jobs}: {same}")
+    if len(per_mb) > 1:
+        print("\nlinear scaling, cost per MB: " + ", ".join(f"{s:g} MB: {c * 1000:.0f} ms" for s, c in per_mb))
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    files_a = sorted(p.relative_to(a) for p in _files(a))
+    files_b = sorted(p.relative_to(b) for p in _files(b))
+    return files_a == files_b and all(filecmp.cmp(a / p, b / p, shallow=False) for p in files_a)
+
+
+def _baseline_only(root: str) -> None:
+    spent = baseline(Path(root))
+    print(spent, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--baseline-only":
+        _baseline_only(sys.argv[2])
+    else:
+        main()
+
