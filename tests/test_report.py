@@ -95,3 +95,26 @@ def test_seed_report_sections() -> None:
     assert data["top_issues"][0]["kind"] == "mixed_script"
     left = next(i for i in data["top_issues"] if i["kind"] == "halfwidth_left")
     assert left["count"] == 6  # OTA,90% and the like in the kept articles: left alone, reported
+
+
+def test_tally_keeps_lists_bounded_and_counts_everything() -> None:
+    from toolkit.pipeline import Decisions
+    from toolkit.report import LISTED, MIXED_LISTED, Tally
+
+    tally = Tally(Config())
+    n = LISTED + 500
+    for i in range(n):
+        tally.add({"id": f"f:{i}", "title": None, "source": None, "script": "hant", "variant": "tw",
+                   "status": "kept" if i % 2 else "quality:too_short", "detail": "short", "cluster": None,
+                   "mixed_spans": [{"text": "里", "suggest": "裡", "start": 0, "reason": "evidence_in_corpus"}],
+                   "advisories": 1, "quality": {"chars": 50, "cjk_ratio": 0.9, "repeated_13gram": 0.0},
+                   "steps": {"fullwidth_punct": 2}})
+    data = tally.build([], Decisions([], {}, {}, {}, "longest"), {}, {})
+    assert data["totals"]["articles_found"] == n and data["totals"]["kept"] == n // 2
+    assert data["totals"]["mixed_spans"] == n and data["normalization"] == {"fullwidth_punct": 2 * n}
+    assert len(data["articles"]) == data["articles_listed"] == LISTED
+    assert len(data["mixed_script"]) == MIXED_LISTED
+    assert sum(data["distributions"]["chars"]["counts"]) == n
+    assert len(data["removal_examples"]["quality:too_short"]) == 3
+    spans = next(i for i in data["top_issues"] if i["kind"] == "mixed_script")
+    assert spans["count"] == n and len(spans["ids"]) == 10

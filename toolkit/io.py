@@ -271,7 +271,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         with open(decided, "wb") as dfh:
             pickle.dump((decisions, named), dfh, protocol=pickle.HIGHEST_PROTOCOL)
         texts = _TextStore(os.path.join(spill_dir, "texts.pkl"))
-        records: list[dict[str, Any]] = []
+        tally = report.Tally(config)
         with atomic_file(out / "corpus.jsonl", "wb") as kept_fh, atomic_file(out / "removed.jsonl", "wb") as removed_fh:
             for rec in file_removed:
                 removed_fh.write((dumps(rec) + "\n").encode("utf-8"))
@@ -280,13 +280,14 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
                     with open(name, "rb") as src:
                         shutil.copyfileobj(src, dest, 1 << 20)
                     os.unlink(name)
-                records.extend(part.rows)
+                for row in part.rows:
+                    tally.add(row)
                 for index, view in part.texts.items():
                     texts.add(index, view)
         _load_decisions.cache_clear()
         pages = _write_diffs(out, decisions, texts)
         texts.close()
-    summary = report.build(infos, records, decisions, pages, config)
+    summary = tally.build(infos, decisions, named, pages)
     with atomic_file(out / "clusters.jsonl") as fh:
         for line in report.cluster_lines(decisions, named, pages):
             fh.write(dumps(line) + "\n")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import dedup, normalize
@@ -63,66 +64,146 @@ def cluster_lines(decisions: Decisions, ids: dict[int, str], pages: dict[str, st
         }
 
 
-def build(files: Sequence[FileInfo], rows: Sequence[dict[str, Any]], decisions: Decisions,
-          pages: dict[str, str], config: Config) -> dict[str, Any]:
-    kept = [r for r in rows if r["status"] == "kept"]
-    removed = Counter(r["status"] for r in rows if r["status"] != "kept")
-    removed.update(f.reason for f in files if f.reason)
-    steps: Counter[str] = Counter()
-    for r in rows:
-        steps.update(r["steps"])
-    data = {
-        "schema": SCHEMA,
-        "totals": {
-            "files": len(files), "bytes": sum(f.size for f in files),
-            "articles_found": len(rows), "kept": len(kept),
-            "removed": sum(removed.values()),
-            "clusters": len(decisions.clusters),
-            "mixed_spans": sum(len(r["mixed_spans"]) for r in rows),
-            "advisories": sum(r["advisories"] for r in rows),
-        },
-        "encodings": dict(sorted(Counter(f.encoding or "none" for f in files).items())),
-        "files": [f.to_json() for f in files],
-        "removed_by_reason": dict(sorted(removed.items())),
-        "removal_examples": _removal_examples(files, rows),
-        "scripts": dict(sorted(Counter(r["script"] for r in rows).items())),
-        "variants": dict(sorted(Counter(str(r["variant"]) for r in rows).items())),
-        "script_variants": {f"{s}/{v}": n for (s, v), n in sorted(
-            Counter((r["script"], str(r["variant"])) for r in rows).items())},
-        "normalization": dict(sorted(steps.items())),
-        "clusters": [{"cluster": c.id, "size": len(c.members) + 1, "diff": pages.get(c.id),
-                      "similarity": min(m.similarity for m in c.members),
-                      "kept": next((r["id"] for r in kept if r["cluster"] == c.id), None),
-                      "members": [r["id"] for r in rows if r["cluster"] == c.id and r["status"] != "kept"]}
-                     for c in decisions.clusters],
-        "diff_index": "diffs/index.html" if pages else None,
-        "mixed_script": [dict(s, id=r["id"], title=r["title"]) for r in rows for s in r["mixed_spans"]],
-        "distributions": distributions(rows, config),
-        "dedup": {
-            "scheme": dedup.SCHEME, "ngram": config.dedup.ngram, "num_perm": config.dedup.num_perm,
-            "seed": config.dedup.seed, "threshold": config.dedup.threshold,
-            "candidate_threshold": config.dedup.candidate_threshold, "containment": config.dedup.containment,
-            "keep": config.dedup.keep,
-            "folding": "OpenCC tw2sp (Taiwan) / hk2s (Hong Kong) / t2s, NFKC, lower case, letters and digits only",
-        },
-        "articles": list(rows),
-    }
-    data["top_issues"] = top_issues(data, config)
-    return data
+LISTED = 1000  # articles listed one by one in the report (corpus.jsonl and removed.jsonl hold them all)
+MIXED_LISTED = 200  # mixed-script spans listed with their context
+IDS = 10  # ids named per finding
 
 
-def _removal_examples(files: Sequence[FileInfo], rows: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for f in files:
-        if f.reason:
-            out.setdefault(f.reason, []).append({"id": f"{f.file}", "title": None, "detail": f.detail})
-    for r in rows:
-        if r["status"] != "kept":
-            ex = {"id": r["id"], "title": r["title"], "detail": r.get("detail")}
-            if r.get("duplicate_of"):
-                ex["duplicate_of"] = r["duplicate_of"]
-            out.setdefault(r["status"], []).append(ex)
-    return {k: v[:EXAMPLES] for k, v in sorted(out.items())}
+@dataclass
+class Tally:
+    """The report's figures, gathered one article row at a time in bounded memory.
+
+    Counters and histograms cover every article; lists (examples, spans, articles)
+    keep their first entries only, so a corpus of millions of articles gives a report
+    of the same size as one of thousands.
+    """
+
+    config: Config
+    found: int = 0
+    kept: int = 0
+    status: Counter[str] = field(default_factory=Counter)
+    scripts: Counter[str] = field(default_factory=Counter)
+    variants: Counter[str] = field(default_factory=Counter)
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    steps: Counter[str] = field(default_factory=Counter)
+    mixed_spans: int = 0
+    advisories: int = 0
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    mixed: list[dict[str, Any]] = field(default_factory=list)
+    hist: dict[str, list[int]] = field(default_factory=dict)
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    # finding -> [articles, total count, first ids, first example]
+    findings: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.hist = {key: [0] * len(spec[1]) for key, spec in _specs(self.config).items()}
+
+    def _find(self, kind: str, row: dict[str, Any], count: int, example: str | None = None) -> None:
+        if not count:
+            return
+        entry = self.findings.setdefault(kind, [0, 0, [], example])
+        entry[0] += 1
+        entry[1] += count
+        if len(entry[2]) < IDS:
+            entry[2].append(row["id"])
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Count one article row (from :func:`summarize`)."""
+        self.found += 1
+        status, q = row["status"], row["quality"]
+        if status == "kept":
+            self.kept += 1
+        else:
+            self.status[status] += 1
+            examples = self.examples.setdefault(status, [])
+            if len(examples) < EXAMPLES:
+                ex = {"id": row["id"], "title": row["title"], "detail": row.get("detail")}
+                if row.get("duplicate_of"):
+                    ex["duplicate_of"] = row["duplicate_of"]
+                examples.append(ex)
+        self.scripts[row["script"]] += 1
+        self.variants[str(row["variant"])] += 1
+        self.pairs[(row["script"], str(row["variant"]))] += 1
+        self.steps.update(row["steps"])
+        self.mixed_spans += len(row["mixed_spans"])
+        self.advisories += row["advisories"]
+        for s in row["mixed_spans"]:
+            if len(self.mixed) < MIXED_LISTED:
+                self.mixed.append(dict(s, id=row["id"], title=row["title"]))
+        for key, (_, edges, _, _) in _specs(self.config).items():
+            if key in q:
+                self.hist[key][_bin(q[key], edges)] += 1
+        if len(self.articles) < LISTED:
+            self.articles.append(row)
+        broken = bool(q.get("replacement_chars") or q.get("mojibake_markers"))
+        self._find("mojibake", row, int(broken))
+        self._find("mixed_script", row, len(row["mixed_spans"]))
+        if status == "kept":  # what users of the corpus will see
+            self._find("halfwidth_left", row, q.get("halfwidth_left") or 0)
+            self._find("captions", row, q.get("captions") or 0, (row.get("captions") or [None])[0])
+
+    def build(self, files: Sequence[FileInfo], decisions: Decisions, ids: Mapping[int, str],
+              pages: dict[str, str]) -> dict[str, Any]:
+        """The report data; ``ids`` names at least every clustered article."""
+        removed = Counter(self.status)
+        removed.update(f.reason for f in files if f.reason)
+        examples: dict[str, list[dict[str, Any]]] = {}
+        for f in files:
+            if f.reason:
+                examples.setdefault(f.reason, []).append({"id": f"{f.file}", "title": None, "detail": f.detail})
+        for reason, found in self.examples.items():
+            examples.setdefault(reason, []).extend(found)
+        data = {
+            "schema": SCHEMA,
+            "totals": {
+                "files": len(files), "bytes": sum(f.size for f in files),
+                "articles_found": self.found, "kept": self.kept,
+                "removed": sum(removed.values()),
+                "clusters": len(decisions.clusters),
+                "mixed_spans": self.mixed_spans,
+                "advisories": self.advisories,
+            },
+            "encodings": dict(sorted(Counter(f.encoding or "none" for f in files).items())),
+            "files": [f.to_json() for f in files],
+            "removed_by_reason": dict(sorted(removed.items())),
+            "removal_examples": {k: v[:EXAMPLES] for k, v in sorted(examples.items())},
+            "scripts": dict(sorted(self.scripts.items())),
+            "variants": dict(sorted(self.variants.items())),
+            "script_variants": {f"{s}/{v}": n for (s, v), n in sorted(self.pairs.items())},
+            "normalization": dict(sorted(self.steps.items())),
+            "clusters": [{"cluster": c.id, "size": len(c.members) + 1, "diff": pages.get(c.id),
+                          "similarity": min(m.similarity for m in c.members),
+                          "kept": ids[c.keeper], "members": [ids[m.index] for m in c.members]}
+                         for c in decisions.clusters],
+            "diff_index": "diffs/index.html" if pages else None,
+            "mixed_script": self.mixed,
+            "distributions": {
+                key: {"label": label, "edges": list(edges), "counts": self.hist[key],
+                      "threshold": threshold, "removed": side}
+                for key, (label, edges, threshold, side) in _specs(self.config).items()},
+            "findings": {kind: {"articles": n, "count": total, "ids": first, "example": example}
+                         for kind, (n, total, first, example) in sorted(self.findings.items())},
+            "dedup": {
+                "scheme": dedup.SCHEME, "ngram": self.config.dedup.ngram, "num_perm": self.config.dedup.num_perm,
+                "seed": self.config.dedup.seed, "threshold": self.config.dedup.threshold,
+                "candidate_threshold": self.config.dedup.candidate_threshold,
+                "containment": self.config.dedup.containment, "keep": self.config.dedup.keep,
+                "folding": "OpenCC tw2sp (Taiwan) / hk2s (Hong Kong) / t2s, NFKC, lower case, letters and digits only",
+            },
+            "articles": self.articles,
+            "articles_listed": len(self.articles),
+        }
+        data["top_issues"] = top_issues(data, self.config)
+        return data
+
+
+def build(files: Sequence[FileInfo], rows: Iterable[dict[str, Any]], decisions: Decisions,
+          pages: dict[str, str], config: Config, ids: Mapping[int, str]) -> dict[str, Any]:
+    """The report data from every article row at once (see :class:`Tally` for streaming)."""
+    tally = Tally(config)
+    for row in rows:
+        tally.add(row)
+    return tally.build(files, decisions, ids, pages)
 
 
 # Histogram bins: (signal, label, lower edges, the quality setting whose rule the bins reflect).
@@ -130,7 +211,15 @@ LENGTH_EDGES = (0, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 RATIO_EDGES = tuple(round(i / 10, 1) for i in range(10))
 
 
-def histogram(values: Sequence[float], edges: Sequence[float]) -> list[int]:
+def _bin(v: float, edges: Sequence[float]) -> int:
+    """Bin i holds edges[i] <= v < edges[i + 1]; the last bin is open."""
+    i = len(edges) - 1
+    while i > 0 and v < edges[i]:
+        i -= 1
+    return i
+
+
+def histogram(values: Iterable[float], edges: Sequence[float]) -> list[int]:
     """Counts per bin; bin i holds edges[i] <= v < edges[i + 1], the last bin is open.
 
     >>> histogram([0, 0.05, 0.1, 0.95, 1.0], (0.0, 0.1, 0.5))
@@ -138,27 +227,18 @@ def histogram(values: Sequence[float], edges: Sequence[float]) -> list[int]:
     """
     counts = [0] * len(edges)
     for v in values:
-        i = len(edges) - 1
-        while i > 0 and v < edges[i]:
-            i -= 1
-        counts[i] += 1
+        counts[_bin(v, edges)] += 1
     return counts
 
 
-def distributions(rows: Sequence[dict[str, Any]], config: Config) -> dict[str, dict[str, Any]]:
-    """Length, CJK ratio and repetition of every article found, binned, with the filter threshold."""
+def _specs(config: Config) -> dict[str, tuple[str, tuple[float, ...], float, str]]:
+    """Charted signals: (label, lower bin edges, the quality filter's threshold, which side it removes)."""
     q = config.quality
-    specs = {
+    return {
         "chars": ("length (characters)", LENGTH_EDGES, q.min_chars, "below"),
         "cjk_ratio": ("CJK ratio", RATIO_EDGES, q.min_cjk_ratio, "below"),
         "repeated_13gram": ("repeated 13-gram share", RATIO_EDGES, q.max_repeated_13gram, "above"),
     }
-    out = {}
-    for key, (label, edges, threshold, side) in specs.items():
-        values = [r["quality"][key] for r in rows if key in r["quality"]]
-        out[key] = {"label": label, "edges": list(edges), "counts": histogram(values, edges),
-                    "threshold": threshold, "removed": side}
-    return out
 
 
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
@@ -177,11 +257,12 @@ def top_issues(data: dict[str, Any], config: Config) -> list[dict[str, Any]]:
     add("high", "files_lost", len(bad_files),
         f"{len(bad_files)} input file(s) yielded no article ({', '.join(sorted({f['reason'] for f in bad_files}))})",
         "files", [f["file"] for f in bad_files])
-    arts = data["articles"]
-    broken = [a for a in arts if a["quality"].get("replacement_chars") or a["quality"].get("mojibake_markers")]
-    add("high", "mojibake", len(broken),
-        f"{len(broken)} article(s) contain U+FFFD or mojibake markers (锟斤拷, 烫烫烫): check the decoding",
-        "articles", [a["id"] for a in broken])
+    found = data["findings"]
+    none: dict[str, Any] = {"articles": 0, "count": 0, "ids": [], "example": None}
+    broken = found.get("mojibake", none)
+    add("high", "mojibake", broken["articles"],
+        f"{broken['articles']} article(s) contain U+FFFD or mojibake markers (锟斤拷, 烫烫烫): check the decoding",
+        "articles", broken["ids"])
     shaky = [f for f in data["files"] if not f["reason"] and (
         f["replacements"] or f["method"] == "mixed"
         or (f["detected"] is not None and (f["confidence"] or 0) < LOW_CONFIDENCE))]
@@ -192,27 +273,26 @@ def top_issues(data: dict[str, Any], config: Config) -> list[dict[str, Any]]:
     for rule, n in quality.items():
         add("medium", rule, n, f"{n} article(s) removed by {rule}: check the examples and the threshold",
             "removed", [e["id"] for e in data["removal_examples"].get(rule, [])])
-    spans = data["mixed_script"]
-    add("medium", "mixed_script", len(spans),
-        f"{len(spans)} definite minority-script span(s) in {len({s['id'] for s in spans})} article(s): "
-        "convert them to the article's script", "mixed-script", [s["id"] for s in spans])
+    spans = found.get("mixed_script", none)
+    add("medium", "mixed_script", spans["count"],
+        f"{spans['count']} definite minority-script span(s) in {spans['articles']} article(s): "
+        "convert them to the article's script", "mixed-script", spans["ids"])
     if data["clusters"]:
         low = min(c["similarity"] for c in data["clusters"])
         add("low", "duplicates", len(data["clusters"]),
             f"{len(data['clusters'])} duplicate cluster(s) removed {sum(c['size'] - 1 for c in data['clusters'])} "
             f"article(s); lowest similarity {low} (threshold {config.dedup.threshold}): review the diff pages",
             "clusters")
-    corpus = [a for a in arts if a["status"] == "kept"]  # what users of the corpus will see
-    left = [a for a in corpus if a["quality"].get("halfwidth_left")]
-    add("low", "halfwidth_left", sum(a["quality"]["halfwidth_left"] for a in left),
-        f"{sum(a['quality']['halfwidth_left'] for a in left)} ASCII mark(s) between Latin letters or digits left "
-        f"half-width (OTA,90%) in {len(left)} kept article(s): ambiguous, not changed", "articles", [a["id"] for a in left])
-    caps = [a for a in corpus if a["quality"].get("captions")]
-    add("low", "captions", sum(a["quality"]["captions"] for a in caps),
-        f"{sum(a['quality']['captions'] for a in caps)} image caption marker(s) ▲ left in {len(caps)} kept article(s)"
-        + (f", e.g. “{caps[0]['captions'][0]}…”" if caps and caps[0].get("captions") else "")
+    left = found.get("halfwidth_left", none)
+    add("low", "halfwidth_left", left["count"],
+        f"{left['count']} ASCII mark(s) between Latin letters or digits left half-width (OTA,90%) in "
+        f"{left['articles']} kept article(s): ambiguous, not changed", "articles", left["ids"])
+    caps = found.get("captions", none)
+    add("low", "captions", caps["count"],
+        f"{caps['count']} image caption marker(s) ▲ left in {caps['articles']} kept article(s)"
+        + (f", e.g. “{caps['example']}…”" if caps["example"] else "")
         + " (caption lines are removed with normalize.remove_captions; inline ones are only reported)",
-        "articles", [a["id"] for a in caps])
+        "articles", caps["ids"])
     add("low", "advisories", data["totals"]["advisories"],
         f"{data['totals']['advisories']} uncertain script advisories (not changed; see advisories in the corpus)",
         "mixed-script")
