@@ -69,7 +69,7 @@ def test_credit_lines_are_cut_and_recorded() -> None:
     arts = articles(text)
     assert len(arts) == 2
     assert body_text(text, arts[0]) == "正文一。"
-    assert [text[a:b] for a, b, _ in arts[0].credits] == ["责任编辑：王某"]
+    assert [text[c.start:c.end] for c in arts[0].credits] == ["责任编辑：王某"]
     assert arts[1].source == "央视新闻"
 
 
