@@ -23,7 +23,7 @@ A ``source`` group names the outlet; other groups are informative.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,9 @@ class Marker:
     pattern: re.Pattern[str]
     captures: tuple[str, ...] = ()
     example: str = ""
+    # For "end" markers: the characters a match can end with, a cheap gate before the
+    # regex runs (most paragraphs end in 。 and skip every pattern); empty means any.
+    last: str = ""
 
     def __post_init__(self) -> None:
         missing = set(self.captures) - set(self.pattern.groupindex)
@@ -66,29 +69,36 @@ class Marker:
             raise ValueError(f"marker {self.name}: bad position or captures {sorted(missing)}")
 
 
-def _m(name: str, position: str, pattern: str, captures: tuple[str, ...] = (), example: str = "") -> Marker:
-    return Marker(name, position, re.compile(pattern), captures, example)
+def _m(name: str, position: str, pattern: str, captures: tuple[str, ...] = (), example: str = "",
+       last: str = "") -> Marker:
+    return Marker(name, position, re.compile(pattern), captures, example, last)
+
+
+_PAREN_END = ")）"
+
 
 
 # The table. Order matters within a position: the first match wins, so specific
 # kinds come before general ones (a dateline credit before a plain "(source)").
 MARKERS: tuple[Marker, ...] = (
     # --- end of article: credits at the end of the last paragraph ---
-    _m("xinhua_end", "end", rf"{_END_LEAD}{_LP}[完]{_RP}$", (), "…举行。（完）"),
+    _m("xinhua_end", "end", rf"{_END_LEAD}{_LP}[完]{_RP}$", (), "…举行。（完）", _PAREN_END),
     _m("original_title_end", "end", rf"{_END_LEAD}{_LP}原[标標][题題]{_WS}*[：:]{_WS}*"
-       rf"(?P<original_title>[^（）()\n]{{1,80}}){_RP}$", ("original_title",), "（原标题：…）"),
+       rf"(?P<original_title>[^\n]{{1,80}}){_RP}$", ("original_title",), "（原标题：…）", _PAREN_END),
     _m("dateline_credit", "end", rf"{_END_LEAD}{_LP}(?P<source>{_AGENCY})[^（）()\n，,。0-9０-９]{{0,12}}?"
        rf"{_DATE}[电電](?:{_WS}*(?P<reporter>[^（）()\n]{{1,40}}))?{_RP}$",
-       ("source", "reporter"), "（新华社桑给巴尔1月3日电 记者华洪立、林光耀）"),
+       ("source", "reporter"), "（新华社桑给巴尔1月3日电 记者华洪立、林光耀）", _PAREN_END),
     _m("reporter_credit", "end", rf"{_END_LEAD}{_LP}(?P<source>本报|本報)?(?:特约|特約)?(?:记者|記者|通讯员|通訊員)"
-       rf"{_WS}*(?P<reporter>[^（）()\n]{{1,40}}){_RP}$", ("source", "reporter"), "（本报记者 鲁元珍 本报通讯员 王英轩）"),
+       rf"{_WS}*(?P<reporter>[^（）()\n]{{1,40}}){_RP}$", ("source", "reporter"), "（本报记者 鲁元珍 本报通讯员 王英轩）",
+       _PAREN_END),
     _m("translator_credit", "end", rf"{_END_LEAD}{_LP}(?P<staff>(?:譯者|译者|編輯|编辑|核稿|責任編輯|责任编辑)"
-       rf"{_WS}*[：:][^（）()\n]{{1,40}}){_RP}(?:{_D}{{7}})?$", ("staff",), "（譯者：何宏儒/核稿：劉學源）1150129"),
+       rf"{_WS}*[：:][^（）()\n]{{1,40}}){_RP}(?:{_D}{{7}})?$", ("staff",), "（譯者：何宏儒/核稿：劉學源）1150129",
+       _PAREN_END + "0123456789０１２３４５６７８９"),
     _m("photo_credit", "end", rf"{_END_LEAD}(?:本报记者|本報記者|记者|記者)?{_WS}*"
        rf"(?P<photographer>[\u4e00-\u9fff·]{{2,8}}){_WS}*[摄攝](?:{_LP}(?P<agency>[^（）()\n]{{1,12}}){_RP})?$",
-       ("photographer", "agency"), "施亚磊摄（人民视觉）"),
+       ("photographer", "agency"), "施亚磊摄（人民视觉）", _PAREN_END + "摄攝"),
     _m("paren_source", "end", rf"{_END_LEAD}{_LP}(?:(?:文章|本文)?[来來]源{_WS}*[：:]{_WS}*)?{_NOT_SOURCE}"
-       rf"(?P<source>[^（）()\n，,。；;：:]{{2,40}}){_RP}$", ("source",), "…的戰場。 (汽車商業評論)"),
+       rf"(?P<source>[^（）()\n，,。；;：:]{{2,40}}){_RP}$", ("source",), "…的戰場。 (汽車商業評論)", _PAREN_END),
     # --- end of article: whole lines after the body ---
     _m("editor_line", "end_line", r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對|主编|主編|"
        rf"终审|終審|监制|監製|值班编辑|值班編輯){_WS}*[：:丨|｜]{_WS}*(?P<editor>[^。！？!?，,；;\n]{{1,40}})$",
@@ -119,7 +129,7 @@ MARKERS: tuple[Marker, ...] = (
     _m("portal_prefix", "start", rf"(?P<source>{_PORTAL})消息(?:{_LP}[^）)\n]{{1,12}}{_RP})?",
        ("source",), "央视网消息（新闻联播）："),
     # --- start of article: whole head lines (cut from the text) ---
-    _m("original_title", "start_line", rf"原[标標][题題]{_WS}*[：:]{_WS}*《(?P<original_title>[^》\n]{{1,80}})》$",
+    _m("original_title", "start_line", rf"原[标標][题題]{_WS}*[：:]{_WS}*《(?P<original_title>[^\n]{{1,80}})》$",
        ("original_title",), "原标题：《…》"),
     _m("byline", "start_line", rf"(?:作者|文|撰文|编译|編譯|记者|記者){_WS}*[｜|/／丨:：]{_WS}*"
        rf"(?P<author>[^。！？!?，,；;\n]{{1,30}})$", ("author",), "作者｜黄楠"),
@@ -252,6 +262,7 @@ class _Draft:
     end_credits: list[Credit] = field(default_factory=list)  # paragraph tails
     credit_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, marker)
     closed: bool = False
+    has_body: bool = False  # memo: a body line that is not a section heading was seen
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -282,6 +293,17 @@ class _Hit:
     source: str | None
 
 
+def _gate(markers: Sequence[Marker]) -> re.Pattern[str] | None:
+    """One alternation of a position's patterns: a line that fails it fails them all,
+    so most lines cost one regex call per position instead of one per marker."""
+    if not markers:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', m.pattern.pattern)})" for m in markers))
+    except re.error:  # a user pattern with backreferences to named groups: no gate
+        return None
+
+
 class _Matcher:
     """Applies a marker table to stripped lines."""
 
@@ -294,6 +316,9 @@ class _Matcher:
         self.ends = table.of("end")
         self.end_lines = table.of("end_line")
         self.max_source = config.max_source_chars
+        # None when some end marker has no cheap gate
+        self.end_last = None if any(not m.last for m in self.ends) else "".join(m.last for m in self.ends)
+        self.gates = {id(group): _gate(group) for group in (self.starts, self.start_lines, self.end_lines)}
 
     def _source(self, marker: Marker, m: re.Match[str]) -> tuple[bool, str | None]:
         if "source" not in marker.pattern.groupindex:
@@ -301,7 +326,10 @@ class _Matcher:
         source = _clean_source(m["source"])
         return (source is None or len(source) <= self.max_source), source
 
-    def first(self, markers: Iterable[Marker], s: str, whole: bool) -> _Hit | None:
+    def first(self, markers: tuple[Marker, ...], s: str, whole: bool) -> _Hit | None:
+        gate = self.gates.get(id(markers))
+        if gate is not None and not gate.match(s):
+            return None
         for marker in markers:
             m = marker.pattern.match(s)
             if m and (not whole or m.end() == len(s)):
@@ -316,10 +344,10 @@ class _Matcher:
     def start_line(self, s: str) -> _Hit | None:
         return self.first(self.start_lines, s, whole=True)
 
-    def end_line(self, s: str) -> _Hit | None:
+    def end_line(self, s: str, tails: list[_Hit] | None = None) -> _Hit | None:
         hit = self.first(self.end_lines, s, whole=True)
         if hit is None:  # a tail credit alone on its line counts as a credit line
-            tails = self.tails(s)
+            tails = self.tails(s) if tails is None else tails
             if tails and tails[0].start == 0:
                 source = next((t.source for t in tails if t.source), None)
                 hit = _Hit(tails[0].marker, 0, len(s), source)
@@ -328,11 +356,15 @@ class _Matcher:
     def tails(self, s: str) -> list[_Hit]:
         """End credits at the end of ``s``, peeled from the right (returned left to right)."""
         found: list[_Hit] = []
+        if not s or (self.end_last is not None and s[-1] not in self.end_last):
+            return found
         end = len(s)
         while end > 0:
             hit = None
             part = s[:end]
             for marker in self.ends:
+                if marker.last and part[-1] not in marker.last:
+                    continue
                 m = marker.pattern.search(part, max(0, end - self.TAIL))
                 if m and m.end() == end and m.start() < end:
                     ok, source = self._source(marker, m)
@@ -427,7 +459,9 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
 
     def has_body(d: _Draft) -> bool:
         """Whether the article already has a line that is not a section heading."""
-        return any(not is_section(stripped[j][0]) for j in d.lines)
+        if not d.has_body:
+            d.has_body = any(not is_section(stripped[j][0]) for j in d.lines)
+        return d.has_body
 
     def set_title(d: _Draft, i: int, start: int, end: int, marker: str) -> None:
         d.title = (start, end)
@@ -457,7 +491,8 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
             cur = open_draft()
             set_title(cur, i, at + h.start("title"), at + h.end("title"), "md_heading")
             continue
-        credit = match.end_line(s)
+        tails = match.tails(s)
+        credit = match.end_line(s, tails)
         # A credit line belongs to the open article, or to the one that just ended
         # with only blank lines in between.
         target = cur if cur is not None and not cur.closed and cur.lines else joinable
@@ -470,8 +505,8 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
             continue
         head = match.start_line(s)
         opening = None if head else match.start(s)
-        if cur is not None and not cur.closed and has_body(cur) and (
-                head or opening or (is_title_like(i) and opens_next(i))):
+        if cur is not None and not cur.closed and (
+                head or opening or (is_title_like(i) and opens_next(i))) and has_body(cur):
             cur.closed = True  # a dateline, byline or titled dateline after body text opens a new article
         if cur is None or cur.closed:
             cur = open_draft()
@@ -487,7 +522,6 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
             cur.markers.append(opening.marker.name)
             cur.source_start = opening.source or cur.source_start
         cur.lines.append(i)
-        tails = match.tails(s)
         if tails:
             for hit in tails:
                 cur.end_credits.append(Credit(at + hit.start, at + hit.end, hit.marker.name, False))
