@@ -586,3 +586,38 @@ def body_text(text: str, seg: Segment) -> str:
                 pos += 1
     parts.append(text[pos:b1])
     return "".join(parts).rstrip(" \t\u3000\xa0\r\n")
+
+
+_STARTS = ("start", "start_line", "structure")
+
+
+def describe(text: str, config: SplitConfig | None = None, table: MarkerTable | None = None) -> list[dict[str, Any]]:
+    """One record per article, for ``toolkit split``: where it starts, which markers opened
+    and closed it, its title, source, tags, the credits cut from it, and its text.
+
+    >>> [(r["line"], r["start_markers"], r["end_markers"], r["title"], r["source"])
+    ...  for r in describe("標題\\n正文。（央视新闻）\\n新华社北京5月4日电 正文。\\n责任编辑：王某")]
+    [(1, ['title_line'], ['paren_source'], '標題', '央视新闻'), (3, ['agency_dateline'], ['editor_line'], None, '新华社')]
+    """
+    config = config or SplitConfig()
+    table = table or marker_table(config)
+    out: list[dict[str, Any]] = []
+    for seg in find_segments(text, config, table):
+        if seg.kind != "article":
+            continue
+        positions = {name: table.position(name) for name in seg.markers}
+        out.append({
+            "index": len(out),
+            "line": text.count("\n", 0, seg.start) + 1,
+            "start": seg.start,
+            "end": seg.end,
+            "start_markers": [n for n in seg.markers if positions[n] in _STARTS],
+            "end_markers": [n for n in seg.markers if positions[n] not in _STARTS],
+            "title": text[seg.title[0]:seg.title[1]] if seg.title else None,
+            "source": seg.source,
+            "tags": list(seg.tags),
+            "credits": [{"start": c.start, "end": c.end, "marker": c.marker, "text": text[c.start:c.end]}
+                        for c in seg.credits],
+            "text": body_text(text, seg),
+        })
+    return out
