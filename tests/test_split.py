@@ -222,6 +222,13 @@ def test_head_lines_are_cut_and_open_an_article(head: str) -> None:
     assert recs[1]["text"] == "正文。" and [c["text"] for c in recs[1]["credits"]] == [head, "（央视新闻）"]
 
 
+def test_a_source_line_between_title_and_body_is_a_head_credit() -> None:
+    recs = describe("標題一\n正文。（央视新闻）\n標題二\n来源：新华社\n正文二。\n責任編輯：王某")
+    assert [(r["title"], r["source"], r["text"]) for r in recs] == [("標題一", "央视新闻", "正文。"),
+                                                                     ("標題二", "新华社", "正文二。")]
+    assert [c["text"] for c in recs[1]["credits"]] == ["来源：新华社", "責任編輯：王某"]
+
+
 def test_markdown_sections_stay_inside_and_tags_carry_over() -> None:
     text = "#汽车 #AI\n# 第一篇\n## 小节\n正文。\n### 再小\n正文。\n# 第二篇\n正文。\n#科技\n標題\n正文。"
     recs = describe(text)

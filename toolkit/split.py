@@ -496,6 +496,13 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         # A credit line belongs to the open article, or to the one that just ended
         # with only blank lines in between.
         target = cur if cur is not None and not cur.closed and cur.lines else joinable
+        if credit and cur is not None and not cur.closed and not cur.lines and cur.title is not None \
+                and credit.source is not None:
+            # 来源：… between a title and its body (a portal layout): a head credit
+            cur.credit_lines.append((i, credit.marker.name))
+            cur.markers.append(credit.marker.name)
+            cur.source_start = cur.source_start or credit.source
+            continue
         if credit and target is not None:
             target.credit_lines.append((i, credit.marker.name))
             target.markers.append(credit.marker.name)

@@ -211,6 +211,10 @@ class Builder:
         lines = [title, head, *body]
         if src:
             lines[-1] += self.paren(src)
+        if self.rng.random() < 0.2:  # a portal's 来源 line between title and body
+            head_src = self.rng.choice(["新华社", "界面新闻", "證券時報"])
+            lines[1] = f"来源：{head_src}"
+            return Labelled(lines, title, src or head_src, body, False, src is not None, "source_head")
         return Labelled(lines, title, src, body, True, src is not None, "byline")
 
     def negative(self, script: str) -> Labelled:
