@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolkit.split import body_text, find_segments
+from toolkit.config import SplitConfig, load_config
+from toolkit.errors import ConfigError
+from toolkit.split import MARKERS, Marker, body_text, describe, find_segments, marker_table
 
 TITLES_000 = [
     "OTA“暫停”一年,車企的餅畫不下去了",
@@ -69,7 +73,7 @@ def test_credit_lines_are_cut_and_recorded() -> None:
     arts = articles(text)
     assert len(arts) == 2
     assert body_text(text, arts[0]) == "正文一。"
-    assert [text[a:b] for a, b, _ in arts[0].credits] == ["责任编辑：王某"]
+    assert [text[c.start:c.end] for c in arts[0].credits] == ["责任编辑：王某"]
     assert arts[1].source == "央视新闻"
 
 
@@ -118,3 +122,269 @@ def test_resplitting_split_articles_gives_them_back(items: list[tuple[str, str, 
 def test_credit_line_never_reaches_back_over_a_heading_or_tag() -> None:
     for text in ["正文。\n# 新標題\n来源：界面", "正文。\n#車企\n来源：界面"]:
         _tiles(text)
+
+
+# --- the marker table ---------------------------------------------------------------
+
+
+def one(text: str, config: SplitConfig | None = None) -> dict:
+    [rec] = describe(text, config)
+    return rec
+
+
+def test_every_marker_is_named_once_and_declares_what_it_captures() -> None:
+    names = [m.name for m in MARKERS]
+    assert len(names) == len(set(names))
+    for m in MARKERS:
+        assert m.example, m.name
+        assert set(m.captures) == set(m.pattern.groupindex), m.name
+        if m.position == "end":
+            assert m.last and m.example[-1] in m.last, m.name
+
+
+@pytest.mark.parametrize("marker", [m for m in MARKERS if m.position != "structure"], ids=lambda m: m.name)
+def test_every_marker_matches_its_example(marker: Marker) -> None:
+    example = marker.example
+    m = marker.pattern.search(example) if marker.position == "end" else marker.pattern.match(example)
+    assert m is not None
+
+
+# Each issue example in a two-article text: (text of the first article, title, source, markers, text kept).
+END_CASES = [
+    ("標題\n…的戰場。 (汽車商業評論)", "標題", "汽車商業評論", ["title_line", "paren_source"], "…的戰場。"),
+    ("标题\n超20亿元。（央视新闻）", "标题", "央视新闻", ["title_line", "paren_source"], "超20亿元。"),
+    ("标题\n正文。（来源：界面）", "标题", "界面", ["title_line", "paren_source"], "正文。"),
+    ("新华社北京5月4日电 正文。（完）", None, "新华社", ["agency_dateline", "xinhua_end"], "新华社北京5月4日电 正文。"),
+    ("标题\n正文。（本报记者 鲁元珍 本报通讯员 王英轩）", "标题", "本报", ["title_line", "reporter_credit"], "正文。"),
+    ("标题\n正文。（新华社桑给巴尔1月3日电 记者华洪立、林光耀）", "标题", "新华社", ["title_line", "dateline_credit"],
+     "正文。"),
+    ("标题\n正文。（本报约翰内斯堡1月28日电）", "标题", "本报", ["title_line", "dateline_credit"], "正文。"),
+    ("本报北京1月31日电 正文。施亚磊摄（人民视觉）", None, "本报", ["agency_dateline", "photo_credit"],
+     "本报北京1月31日电 正文。"),
+    ("（中央社記者戴雅真台北29日電）正文。（譯者：何宏儒/核稿：劉學源）1150129", None, "中央社",
+     ["cna_dateline", "translator_credit"], "（中央社記者戴雅真台北29日電）正文。"),
+    ("标题\n正文。\n责任编辑：王某", "标题", None, ["title_line", "editor_line"], "正文。"),
+    ("标题\n正文。\n责编：王某", "标题", None, ["title_line", "editor_line"], "正文。"),
+    ("标题\n正文。\n编辑丨彭孝秋\n审核：李四\n校对：张三", "标题", None, ["title_line", "editor_line"], "正文。"),
+    ("标题\n正文。\n来源：同花顺", "标题", "同花顺", ["title_line", "source_line"], "正文。"),
+    ("标题\n正文。\n文章来源：证券时报", "标题", "证券时报", ["title_line", "source_line"], "正文。"),
+    ("标题\n正文。\n本文来源：界面", "标题", "界面", ["title_line", "source_line"], "正文。"),
+    ("标题\n正文。\n转自：财经网", "标题", "财经网", ["title_line", "source_line"], "正文。"),
+    ("标题\n正文。\n本文来自微信公众号：量子位（ID：QbitAI），作者：梦晨", "标题", "量子位",
+     ["title_line", "wechat_repost"], "正文。"),
+    ("标题\n正文。\n免责声明：本文不构成投资建议。", "标题", None, ["title_line", "disclaimer"], "正文。"),
+    ("标题\n正文。\n本内容来源于网络，观点仅代表作者本人，与本站无关。", "标题", None, ["title_line", "disclaimer"], "正文。"),
+    ("标题\n正文。（原标题：跨国车企(上)拥抱中国）", "标题", None, ["title_line", "original_title_end"], "正文。"),
+]
+START_CASES = [
+    ("新华社北京5月4日电 正文。", "新华社", "agency_dateline"),
+    ("新華社北京１０月２２日電 正文。", "新華社", "agency_dateline"),
+    ("中新社北京5月4日电（记者 王某）正文。", "中新社", "agency_dateline"),
+    ("本报北京1月31日电 正文。", "本报", "agency_dateline"),
+    ("本报讯（通讯员 李四 记者 王某）正文。", "本报", "newspaper_lead"),
+    ("人民网北京5月4日电 正文。", "人民网", "agency_dateline"),
+    ("央视网消息（新闻联播）：正文。", "央视网", "portal_prefix"),
+    ("财联社5月4日电，正文。", "财联社", "agency_dateline"),
+    ("（中央社記者戴雅真台北29日電）正文。", "中央社", "cna_dateline"),
+    ("〔自由時報記者林相美／台北報導〕正文。", "自由時報", "ltn_dateline"),
+    ("【明報專訊】正文。", "明報", "hk_bracket"),
+    ("【on.cc東網專訊】正文。", "on.cc東網", "hk_bracket"),
+    ("(星島日報報道)正文。", "星島日報", "paren_report"),
+]
+
+
+@pytest.mark.parametrize(("first", "title", "source", "markers", "kept"), END_CASES)
+def test_end_markers_close_the_article_and_name_the_source(first: str, title: str | None, source: str | None,
+                                                            markers: list[str], kept: str) -> None:
+    text = first + "\n下一篇標題\n下一篇正文。"
+    recs = describe(text)
+    assert [r["title"] for r in recs] == [title, "下一篇標題"]
+    a = recs[0]
+    assert (a["source"], a["start_markers"] + a["end_markers"], a["text"]) == (source, markers, kept)
+    assert "".join(c["text"] for c in a["credits"]) and all(c["text"] not in a["text"] for c in a["credits"])
+
+
+@pytest.mark.parametrize(("line", "source", "marker"), START_CASES)
+def test_start_markers_open_an_article_after_body_text(line: str, source: str, marker: str) -> None:
+    text = f"上一篇標題\n上一篇正文沒有來源。\n\n下一篇標題\n{line}\n第二段。"
+    recs = describe(text)
+    assert [(r["title"], r["source"]) for r in recs] == [("上一篇標題", None), ("下一篇標題", source)]
+    assert recs[1]["start_markers"] == ["title_line", marker]
+    assert recs[1]["text"] == f"{line}\n第二段。"  # a dateline stays in the text
+    untitled = describe(f"上一篇正文沒有來源。\n{line}")
+    assert [r["source"] for r in untitled] == [None, source]
+
+
+@pytest.mark.parametrize("head", ["作者｜黄楠", "文｜富充", "文/王某", "原标题：《跨国车企拥抱中国技术》"])
+def test_head_lines_are_cut_and_open_an_article(head: str) -> None:
+    recs = describe(f"上一篇\n正文沒有來源。\n標題\n{head}\n正文。（央视新闻）")
+    assert [r["title"] for r in recs] == ["上一篇", "標題"]
+    assert recs[1]["text"] == "正文。" and [c["text"] for c in recs[1]["credits"]] == [head, "（央视新闻）"]
+
+
+def test_a_source_line_between_title_and_body_is_a_head_credit() -> None:
+    recs = describe("標題一\n正文。（央视新闻）\n標題二\n来源：新华社\n正文二。\n責任編輯：王某")
+    assert [(r["title"], r["source"], r["text"]) for r in recs] == [("標題一", "央视新闻", "正文。"),
+                                                                     ("標題二", "新华社", "正文二。")]
+    assert [c["text"] for c in recs[1]["credits"]] == ["来源：新华社", "責任編輯：王某"]
+
+
+def test_markdown_sections_stay_inside_and_tags_carry_over() -> None:
+    text = "#汽车 #AI\n# 第一篇\n## 小节\n正文。\n### 再小\n正文。\n# 第二篇\n正文。\n#科技\n標題\n正文。"
+    recs = describe(text)
+    assert [(r["title"], r["tags"]) for r in recs] == [("第一篇", ["汽车", "AI"]), ("第二篇", ["汽车", "AI"]),
+                                                       ("標題", ["科技"])]
+    assert recs[0]["text"] == "## 小节\n正文。\n### 再小\n正文。"
+
+
+def test_blank_line_blocks() -> None:
+    text = "\n\n標題一\n\n第一段。\n\n第二段。（央视新闻）\n\n\n標題二\n\n　　正文。 (虎嗅APP)\n\n"
+    recs = describe(text)
+    assert [(r["title"], r["source"], r["text"]) for r in recs] == [
+        ("標題一", "央视新闻", "第一段。\n\n第二段。"), ("標題二", "虎嗅APP", "正文。")]
+
+
+@pytest.mark.parametrize("body", [
+    "他說(AI)很重要（上）,見（2025年）報告。後面還有字",
+    "這份報告（上）顯示增長。（2025年）",
+    "這是上篇。（上）",
+    "文中寫道“來源：界面”並不可靠，（新華社）的說法有誤。後來",
+    "據新华社北京5月4日电報道，車市回暖。",
+])
+def test_parentheses_and_quoted_sources_inside_text_are_not_markers(body: str) -> None:
+    rec = one(f"標題\n{body}\n第二段。")
+    assert rec["source"] is None and rec["end_markers"] == [] and rec["text"] == f"{body}\n第二段。"
+
+
+def test_an_editor_line_quoted_in_a_sentence_is_text() -> None:
+    text = "標題\n正文。\n责任编辑：王某说，这件事还要再查。\n第三段。"
+    rec = one(text)
+    assert rec["end_markers"] == [] and "责任编辑：王某说" in rec["text"]
+
+
+# --- configuration ----------------------------------------------------------------------
+
+def test_disable_keeps_the_line_in_the_text() -> None:
+    text = "標題\n正文。\n责任编辑：王某"
+    assert one(text)["text"] == "正文。"
+    assert one(text, SplitConfig(disable=("editor_line",)))["text"] == "正文。\n责任编辑：王某"
+
+
+def test_disabling_structure_markers() -> None:
+    assert one("#車企\n正文。", SplitConfig(disable=("tag_line",)))["text"] == "#車企\n正文。"
+    assert one("標題\n正文。", SplitConfig(disable=("title_line",)))["title"] is None
+
+
+def test_user_marker_from_toml(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[split]\ndisable = ["paren_source"]\n\n[[split.markers]]\nname = "bracket_source"\n'
+                   'position = "end"\npattern = \'(?<=。)【(?P<source>[^】]{2,12})】$\'\n', encoding="utf-8")
+    config = load_config(cfg).split
+    recs = describe("標題\n正文。【汽車報】\n標題二\n正文。（央视新闻）", config)
+    assert [(r["source"], r["end_markers"]) for r in recs] == [("汽車報", ["bracket_source"]), (None, [])]
+    assert marker_table(config).of("end")[0].name == "bracket_source"  # user markers go first
+
+
+def test_a_user_marker_with_a_builtin_name_replaces_it() -> None:
+    config = SplitConfig(markers=({"name": "editor_line", "position": "end_line", "pattern": "小编：.+"},))
+    assert one("標題\n正文。\n小编：王某", config)["end_markers"] == ["editor_line"]
+    assert [m.name for m in marker_table(config).markers].count("editor_line") == 1
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"name": "bad", "position": "end", "pattern": "（[^）"}, "marker 'bad': invalid pattern '（[^）': "),
+    ({"name": "bad", "position": "middle", "pattern": "x"}, "marker 'bad': unknown position 'middle'"),
+    ({"name": "bad", "position": "end"}, "split.markers[0] 'bad': missing pattern"),
+    ({"name": "bad", "position": "end", "pattern": "x", "colour": 1}, "split.markers[0] 'bad': unknown key(s) colour"),
+    ({"name": "Bad Name", "position": "end", "pattern": "x"}, "name 'Bad Name' must be snake_case"),
+    ({"name": "bad", "position": "end", "pattern": "x*"}, "matches the empty string"),
+    ({"name": "bad", "position": "end", "pattern": "x", "captures": ["source"]}, "captures ['source'] are not"),
+    ({"name": "md_heading", "position": "start", "pattern": "x"}, "built-in structure marker"),
+])
+def test_bad_user_markers_are_config_errors(spec: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        SplitConfig(markers=(spec,))
+    assert message in str(err.value)
+
+
+def test_unknown_disable_name_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"split.disable names unknown marker\(s\): editor \(known markers: .*editor_line"):
+        SplitConfig(disable=("editor",))
+
+
+# --- properties ---------------------------------------------------------------------------
+
+def _view(text: str) -> list[tuple]:
+    return [(r["title"], r["source"], r["text"], r["tags"], r["start_markers"], r["end_markers"])
+            for r in describe(text)]
+
+
+def _resplit(text: str) -> None:
+    segs = find_segments(text)
+    again = "\n".join(text[s.start:s.end] for s in segs if s.kind != "gap")
+    assert _view(again) == _view(text)
+
+
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_resplitting_the_split_pieces_gives_the_same_articles(text: str) -> None:
+    _resplit(text)
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_labelled_concatenations_split_back_exactly(seed: int) -> None:
+    from tests.benchmarks.bench_split import build
+
+    [(text, truths)] = build(1, seed)
+    recs = describe(text)
+    assert [(r["start"], r["title"], r["source"], r["text"], tuple(r["tags"])) for r in recs] == \
+        [(t.start, t.title, t.source, t.text, t.tags) for t in truths]
+    _tiles(text)
+    _resplit(text)
+
+
+
+# --- the split command ------------------------------------------------------------------
+
+def test_split_command_json_lines_for_the_seeds() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    from .conftest import SEEDS
+
+    result = CliRunner().invoke(app, ["split", str(SEEDS)])
+    assert result.exit_code == 0, result.stderr
+    recs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["title"] for r in recs] == [*TITLES_000, "跨国车企拥抱中国技术"]
+    assert [r["source"] for r in recs] == [*SOURCES_000, "新华社"]
+    assert recs[-1]["start_markers"] == ["md_heading", "agency_dateline"] and recs[0]["end_markers"] == ["paren_source"]
+    assert recs[0]["credits"] == [{"start": 3974, "end": 3983, "marker": "paren_source", "text": " (汽車商業評論)"}]
+
+
+def test_split_preview_is_a_table_of_boundaries() -> None:
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    from .conftest import SEEDS
+
+    result = CliRunner().invoke(app, ["split", str(SEEDS), "--preview"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "start marker" in lines[1] and "end marker" in lines[1]
+    rows = [line for line in lines if "000_79e19496e3b9640c.txt" in line]
+    assert len(rows) == 8 and all(t in r and s in r for t, s, r in zip(TITLES_000, SOURCES_000, rows, strict=True))
+
+
+def test_split_command_rejects_a_bad_pattern(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[split.markers]]\nname = "mine"\nposition = "end"\npattern = "（[^）"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["split", "--config", str(cfg), "-"], input="x")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: marker 'mine': invalid pattern '（[^）': unterminated character set")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -69,6 +69,63 @@ def clean(
     if not quiet:
         typer.echo(f"{t['articles_found']} articles from {t['files']} files: {t['kept']} kept, "
                    f"{t['removed']} removed, {t['clusters']} duplicate clusters -> {out}", err=True)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def split(
+    inputs: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files, directories (recursive) or - for stdin.")],
+    preview: Annotated[bool, typer.Option("--preview", help="A table of boundaries for people instead of JSON lines.")] = False,
+    config_file: Annotated[Path | None, typer.Option("--config", help="TOML file; its [split] table sets the markers.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Decode every input with this codec instead of detecting.")] = None,
+) -> None:
+    """Show where PATH... split into articles: marker kinds, title, source (JSON lines, or --preview)."""
+    import json
+
+    from .decode import Rejected, decode_bytes
+    from .errors import ConfigError
+    from .io import discover, read_input
+    from .split import describe, marker_table
+
+    try:
+        config = load_config(config_file)
+        table = marker_table(config.split)
+        codec = encoding or config.encoding
+        if codec:
+            try:
+                "".encode(codec)
+            except LookupError:
+                raise ConfigError(f"unknown encoding: {codec}", "use a Python codec name such as gb18030") from None
+        files = discover(inputs)
+    except ToolkitError as err:
+        _error(err)
+        return
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for f in files:
+        try:
+            decoded = decode_bytes(read_input(f), codec)
+        except OSError as err:
+            typer.echo(f"Warning: {f.rel}: unreadable: {err.strerror or err}", err=True)
+            continue
+        if isinstance(decoded, Rejected):
+            typer.echo(f"Warning: {f.rel}: {decoded.reason}: {decoded.detail}", err=True)
+            continue
+        for rec in describe(decoded.text, config.split, table):
+            if preview:
+                rows.append((f.rel, rec))
+            else:
+                typer.echo(json.dumps({"file": f.rel, **rec}, ensure_ascii=False, sort_keys=True))
+    if preview:
+        from rich.console import Console
+        from rich.table import Table
+
+        view = Table("file", "#", "line", "start marker", "end marker", "title", "source", "tags", "chars")
+        for rel, rec in rows:
+            view.add_row(rel, str(rec["index"]), str(rec["line"]), ", ".join(rec["start_markers"]) or "-",
+                         ", ".join(rec["end_markers"]) or "-", rec["title"] or "-", rec["source"] or "-",
+                         " ".join(rec["tags"]) or "-", str(len(rec["text"])))
+        # a fixed width off a terminal, so piped output is whole and stable
+        Console(width=None if sys.stdout.isatty() else 240).print(view)
     raise typer.Exit(EXIT_OK)
 
 

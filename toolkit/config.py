@@ -28,12 +28,20 @@ def _check(ok: bool, message: str, hint: str) -> None:
 class SplitConfig:
     # A title line is at most this many characters; longer lines are body text.
     max_title_chars: int = 64
-    # A "(source)" end credit names at most this many characters.
+    # A source captured by a marker names at most this many characters; longer is prose.
     max_source_chars: int = 24
+    # Built-in or user markers to switch off, by name (see split.MARKERS).
+    disable: tuple[str, ...] = ()
+    # Extra markers, one TOML table each ([[split.markers]]): name, position, pattern,
+    # optional captures and example. A built-in name replaces that marker.
+    markers: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         _check(self.max_title_chars > 0, "split.max_title_chars must be positive", "try 64")
         _check(self.max_source_chars > 0, "split.max_source_chars must be positive", "try 24")
+        from .split import marker_table  # local import: split imports config
+
+        marker_table(self)  # raises ConfigError naming a bad pattern, position or name
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any
 from . import dedup, script
 from .config import Config
 from .decode import Decoded, Rejected, decode_bytes
-from .models import Document, Origin, Removal, Span
+from .models import Document, Origin, Removal, Span, Step
 from .normalize import normalize
 from .quality import explain, signals, verdict
 from .split import body_text, find_segments
@@ -104,8 +104,8 @@ def _articles(decoded: Decoded, rel: str, first_index: int, config: Config) -> I
             id=f"{stem}:{n}", text=body, origin=origin, index=first_index + n,
             title=text[seg.title[0]:seg.title[1]] if seg.title else None,
             source=seg.source, marker=seg.markers, tags=seg.tags,
-            removed_lines=tuple(Span(a - seg.start, b - seg.start, text[a:b], "", kind)
-                                for a, b, kind in seg.credits),
+            removed_lines=tuple(Span(c.start - seg.start, c.end - seg.start, text[c.start:c.end], "", c.marker)
+                                for c in seg.credits),
         )
         yield process_article(doc, raw, config)
         n += 1
@@ -119,8 +119,10 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
         if detection.script != "none" else 0
     halfwidth = sum(s.count for s in steps if s.fixer == "fullwidth_punct")
     q = signals(cleaned, minority_chars=minority, halfwidth_fixed=halfwidth,
-                boilerplate_lines=sum(s.reason == "credit_line" for s in doc.removed_lines),
+                boilerplate_lines=sum(s.start == 0 or raw[s.start - 1] == "\n" for s in doc.removed_lines),
                 mixed_candidates=len(detection.candidates))
+    if doc.removed_lines:  # the splitter's cut, recorded like a fixer's change
+        steps = (Step("cut_credits", len(doc.removed_lines)), *steps)
     doc = replace(doc, text=cleaned, steps=steps, quality=q, script=detection.script,
                   variant=detection.variant)
     removal = None

@@ -2,59 +2,237 @@
 
 The pure core :func:`find_segments` returns segments that tile the input
 exactly (articles, tag lines and the gaps between them), so nothing is lost.
-Markers live in one declarative table, :data:`MARKERS`.
+Every marker kind is a named entry of one declarative table, :data:`MARKERS`,
+that a config can extend or trim (:func:`marker_table`).
+
+Positions (what a match means):
+
+- ``start``: opens an article at the start of a line (a dateline); the line stays in the text.
+  After body text it starts a new article.
+- ``start_line``: a whole line at the head of an article (a byline); cut from the text.
+  After body text it starts a new article.
+- ``end``: a credit at the end of a line, after a sentence end or alone on its line
+  (``（央视新闻）``); cut from the text; it closes the article.
+- ``end_line``: a whole line after the body (an editor line); cut from the text; it closes
+  the article, or joins the article that just closed.
+- ``structure``: layout (title lines, ``#`` headings, tag lines); built in, can be disabled.
+
+A ``source`` group names the outlet; other groups are informative.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .config import SplitConfig
+from .errors import ConfigError
 
-# Chinese and ASCII characters that end a sentence, with closing quotes/brackets.
+POSITIONS = ("start", "start_line", "end", "end_line", "structure")
+USER_POSITIONS = POSITIONS[:-1]
+
+# Characters that end a sentence, with closing quotes/brackets: an end credit follows one.
 _TERMINAL = "。！？!?…”」』）)】〕\\]"
+_WS = "[ \\t\\u3000\\xa0]"
+_END_LEAD = rf"(?:^|(?<=[{_TERMINAL}])){_WS}*"
+_LP, _RP = "[（(]", "[）)]"
+_D = "[0-9０-９]"
+_DATE = rf"{_D}{{1,2}}月{_D}{{1,2}}日"
+_AGENCY = ("新华社|新華社|中新社|中新网|中新網|中国新闻网|中國新聞網|人民网|人民網|本报|本報|"
+           "财联社|財聯社|央视网|央視網|光明网|光明網|澎湃新闻|澎湃新聞|中央社")
+_PORTAL = "央视网|央視網|人民网|人民網|新华网|新華網|中新网|中新網|环球网|環球網|光明网|光明網|澎湃新闻|界面新闻"
+# Parenthesized words that close a sentence but name no source: series parts, years, figures.
+_NOT_SOURCE = rf"(?!(?:上|中|下|续|續|完|待续|待續|图|圖|注|附|[0-9０-９年月日\-/.～~ ]+){_RP})"
 
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """One kind of source-attribution marker.
+    """One kind of marker: a named regular expression with a position.
 
-    ``position`` is "end" (closes an article: the credit is cut from the text),
-    "start" (opens an article's first paragraph: kept in the text), or
-    "credit_line" (a whole line after the body, cut from the text).
-    The ``source`` group, when present, names the outlet.
+    ``captures`` lists the named groups the pattern fills (``source`` is the outlet).
     """
 
     name: str
     position: str
     pattern: re.Pattern[str]
+    captures: tuple[str, ...] = ()
+    example: str = ""
+    # For "end" markers: the characters a match can end with, a cheap gate before the
+    # regex runs (most paragraphs end in 。 and skip every pattern); empty means any.
+    last: str = ""
+
+    def __post_init__(self) -> None:
+        missing = set(self.captures) - set(self.pattern.groupindex)
+        if self.position not in POSITIONS or missing:
+            raise ValueError(f"marker {self.name}: bad position or captures {sorted(missing)}")
 
 
+def _m(name: str, position: str, pattern: str, captures: tuple[str, ...] = (), example: str = "",
+       last: str = "") -> Marker:
+    return Marker(name, position, re.compile(pattern), captures, example, last)
+
+
+_PAREN_END = ")）"
+
+
+
+# The table. Order matters within a position: the first match wins, so specific
+# kinds come before general ones (a dateline credit before a plain "(source)").
 MARKERS: tuple[Marker, ...] = (
-    # …的戰場。 (汽車商業評論) / 超20亿元。（央视新闻） / （来源：界面） / （完）
-    Marker("paren_source", "end", re.compile(
-        rf"(?<=[{_TERMINAL}])[ \t\u3000\xa0]?[（(](?:(?:文章|本文)?[来來]源[：:]\s*)?"
-        r"(?P<source>[^（）()\n，,。；;：:]{1,24})[）)][ \t\u3000\xa0]*$")),
-    # 责任编辑：王某 / 编辑丨彭孝秋 / 审核：… / 校对：…
-    Marker("editor_line", "credit_line", re.compile(
-        r"^[ \t\u3000]*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)[ \t]*[：:丨|][^\n]{0,40}$")),
-    # 来源：同花顺 / 文章来源：… / 本文来源：… / 转自：…
-    Marker("source_line", "credit_line", re.compile(
-        r"^[ \t\u3000]*(?:文章|本文)?(?:[来來]源|转自|轉自)[ \t]*[：:][ \t]*(?P<source>[^\s，,。]{1,24})[ \t]*$")),
-    # 新华社北京5月4日电 / 新華社北京１０月２２日電 / 本报北京1月31日电
-    Marker("agency_dateline", "start", re.compile(
-        r"^[ \t\u3000]*(?P<source>新华社|新華社|中新社|中新網|中新网|人民网|人民網|本报|本報|央视网|央視網|财联社|財聯社)"
-        r"[^\s，,。0-9０-９]{0,12}?[0-9０-９]{1,2}月[0-9０-９]{1,2}日[电電]")),
-    # 央视网消息（新闻联播）：
-    Marker("portal_prefix", "start", re.compile(
-        r"^[ \t\u3000]*(?P<source>央视网|央視網|人民网|人民網|新华网|新華網)消息")),
+    # --- end of article: credits at the end of the last paragraph ---
+    _m("xinhua_end", "end", rf"{_END_LEAD}{_LP}[完]{_RP}$", (), "…举行。（完）", _PAREN_END),
+    _m("original_title_end", "end", rf"{_END_LEAD}{_LP}原[标標][题題]{_WS}*[：:]{_WS}*"
+       rf"(?P<original_title>[^\n]{{1,80}}){_RP}$", ("original_title",), "（原标题：…）", _PAREN_END),
+    _m("dateline_credit", "end", rf"{_END_LEAD}{_LP}(?P<source>{_AGENCY})[^（）()\n，,。0-9０-９]{{0,12}}?"
+       rf"{_DATE}[电電](?:{_WS}*(?P<reporter>[^（）()\n]{{1,40}}))?{_RP}$",
+       ("source", "reporter"), "（新华社桑给巴尔1月3日电 记者华洪立、林光耀）", _PAREN_END),
+    _m("reporter_credit", "end", rf"{_END_LEAD}{_LP}(?P<source>本报|本報)?(?:特约|特約)?(?:记者|記者|通讯员|通訊員)"
+       rf"{_WS}*(?P<reporter>[^（）()\n]{{1,40}}){_RP}$", ("source", "reporter"), "（本报记者 鲁元珍 本报通讯员 王英轩）",
+       _PAREN_END),
+    _m("translator_credit", "end", rf"{_END_LEAD}{_LP}(?P<staff>(?:譯者|译者|編輯|编辑|核稿|責任編輯|责任编辑)"
+       rf"{_WS}*[：:][^（）()\n]{{1,40}}){_RP}(?:{_D}{{7}})?$", ("staff",), "（譯者：何宏儒/核稿：劉學源）1150129",
+       _PAREN_END + "0123456789０１２３４５６７８９"),
+    _m("photo_credit", "end", rf"{_END_LEAD}(?:本报记者|本報記者|记者|記者)?{_WS}*"
+       rf"(?P<photographer>[\u4e00-\u9fff·]{{2,8}}){_WS}*[摄攝](?:{_LP}(?P<agency>[^（）()\n]{{1,12}}){_RP})?$",
+       ("photographer", "agency"), "施亚磊摄（人民视觉）", _PAREN_END + "摄攝"),
+    _m("paren_source", "end", rf"{_END_LEAD}{_LP}(?:(?:文章|本文)?[来來]源{_WS}*[：:]{_WS}*)?{_NOT_SOURCE}"
+       rf"(?P<source>[^（）()\n，,。；;：:]{{2,40}}){_RP}$", ("source",), "…的戰場。 (汽車商業評論)", _PAREN_END),
+    # --- end of article: whole lines after the body ---
+    _m("editor_line", "end_line", r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對|主编|主編|"
+       rf"终审|終審|监制|監製|值班编辑|值班編輯){_WS}*[：:丨|｜]{_WS}*(?P<editor>[^。！？!?，,；;\n]{{1,40}})$",
+       ("editor",), "责任编辑：王某"),
+    _m("wechat_repost", "end_line", rf"本文[来來]自(?:微信)?公[众眾][号號]{_WS}*[：:]?{_WS}*[“\"「]?"
+       rf"(?P<source>[^“”\"「」（）()，,。\s]{{1,30}})[”\"」]?{_WS}*(?:{_LP}ID[：:][^）)\n]*{_RP})?"
+       r"[^\n]{0,80}$", ("source",), "本文来自微信公众号：量子位（ID：QbitAI），作者：梦晨"),
+    _m("disclaimer", "end_line", r"(?:(?:免责|免責|版权|版權)(?:声明|聲明)[：:]|"
+       r"本(?:内容|內容|文|站)[^\n]{0,12}?(?:来源于|來源於|转载自|轉載自)(?:网络|網絡|網路)|"
+       r"[（(]?(?:本文|文中|文章)?(?:观点|觀點)仅代表作者|(?:观点|觀點)僅代表作者)[^\n]*$",
+       (), "免责声明：…"),
+    _m("source_line", "end_line", r"(?:文章|本文|新闻|新聞|内容|內容)?(?:[来來]源|转自|轉自|转载自|轉載自)"
+       rf"{_WS}*[：:丨|｜]{_WS}*(?P<source>[^\s，,。；;：:]{{1,30}})(?:{_WS}+[^。！？!?\n]{{0,40}})?$",
+       ("source",), "来源：同花顺"),
+    # --- start of article: datelines and prefixes (kept in the text) ---
+    _m("agency_dateline", "start", rf"(?P<source>{_AGENCY})[^\s，,。0-9０-９（）()]{{0,12}}?{_DATE}[电電讯訊]",
+       ("source",), "新华社北京5月4日电"),
+    _m("newspaper_lead", "start", rf"(?P<source>本报|本報)[讯訊](?:{_LP}[^）)\n]{{0,40}}{_RP})?",
+       ("source",), "本报讯（记者 王某）"),
+    _m("cna_dateline", "start", rf"{_LP}(?P<source>中央社)[^（）()\n]{{0,30}}?[电電]{_RP}",
+       ("source",), "（中央社記者戴雅真台北29日電）"),
+    _m("ltn_dateline", "start", r"[〔［\[](?P<source>自由時報|自由时报)[^〔〕［］\[\]\n]{0,30}[〕］\]]",
+       ("source",), "〔自由時報記者林相美／台北報導〕"),
+    _m("hk_bracket", "start", r"【(?P<source>[^【】\n]{1,16}?)(?:專訊|专讯|報道|报道|[讯訊])】",
+       ("source",), "【明報專訊】"),
+    _m("paren_report", "start", rf"{_LP}(?P<source>[^（）()\n，,。]{{2,12}}?)(?:報道|报道|專訊|专讯){_RP}",
+       ("source",), "(星島日報報道)"),
+    _m("portal_prefix", "start", rf"(?P<source>{_PORTAL})消息(?:{_LP}[^）)\n]{{1,12}}{_RP})?",
+       ("source",), "央视网消息（新闻联播）："),
+    # --- start of article: whole head lines (cut from the text) ---
+    _m("original_title", "start_line", rf"原[标標][题題]{_WS}*[：:]{_WS}*《(?P<original_title>[^\n]{{1,80}})》$",
+       ("original_title",), "原标题：《…》"),
+    _m("byline", "start_line", rf"(?:作者|文|撰文|编译|編譯|记者|記者){_WS}*[｜|/／丨:：]{_WS}*"
+       rf"(?P<author>[^。！？!?，,；;\n]{{1,30}})$", ("author",), "作者｜黄楠"),
+    # --- structure ---
+    _m("md_heading", "structure", r"#[ \t]+(?P<title>\S.*?)[ \t]*$", ("title",), "# 标题"),
+    _m("md_section", "structure", r"#{2,6}[ \t]+\S", (), "## 小节 (stays inside the article)"),
+    _m("tag_line", "structure", r"(?:#[^\s#][^\s#]{0,23}[ \t]*)+$", (), "#車企"),
+    _m("title_line", "structure", r"[^\n]+(?<![。，,；;：:])$", (), "a short line before the body"),
 )
+_BUILTIN = {m.name: m for m in MARKERS}
+_USER_KEYS = {"name", "position", "pattern", "captures", "example"}
 
-_TAG_LINE = re.compile(r"^[ \t]*(?:#[^\s#][^\s#]{0,23}[ \t]*)+$")
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<title>\S.*?)[ \t]*$")
-_SENTENCE_END = re.compile(r"[。，,；;：:]$")
+
+@dataclass(frozen=True, slots=True)
+class MarkerTable:
+    """The markers in force for one config, grouped by position."""
+
+    markers: tuple[Marker, ...]
+
+    def of(self, position: str) -> tuple[Marker, ...]:
+        return tuple(m for m in self.markers if m.position == position)
+
+    def structure(self, name: str) -> re.Pattern[str] | None:
+        found = [m for m in self.markers if m.name == name and m.position == "structure"]
+        return found[0].pattern if found else None
+
+    def position(self, name: str) -> str | None:
+        return next((m.position for m in self.markers if m.name == name), None)
+
+
+def _user_marker(spec: Any, index: int) -> Marker:
+    where = f"split.markers[{index}]"
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{where} must be a table with name, position and pattern",
+                          'e.g. [[split.markers]] name = "my_credit" position = "end" pattern = "..."')
+    unknown = sorted(set(spec) - _USER_KEYS)
+    missing = sorted({"name", "position", "pattern"} - set(spec))
+    if unknown or missing:
+        raise ConfigError(f"{where} {spec.get('name', '')!r}: "
+                          + (f"unknown key(s) {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"),
+                          f"keys: {', '.join(sorted(_USER_KEYS))}")
+    name, position, pattern = spec["name"], spec["position"], spec["pattern"]
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise ConfigError(f"{where}: name {name!r} must be snake_case", 'e.g. name = "my_credit"')
+    if position not in USER_POSITIONS:
+        raise ConfigError(f"marker {name!r}: unknown position {position!r}", f"use one of {', '.join(USER_POSITIONS)}")
+    if not isinstance(pattern, str) or not pattern:
+        raise ConfigError(f"marker {name!r}: pattern must be a non-empty string", "write a Python regular expression")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as err:
+        raise ConfigError(f"marker {name!r}: invalid pattern {pattern!r}: {err}",
+                          "fix the regular expression (Python re syntax; in TOML use '...' literal strings)") from None
+    if compiled.match(""):
+        raise ConfigError(f"marker {name!r}: pattern {pattern!r} matches the empty string",
+                          "a marker must match some text")
+    captures = spec.get("captures", tuple(compiled.groupindex))
+    if not isinstance(captures, list | tuple) or set(captures) - set(compiled.groupindex):
+        raise ConfigError(f"marker {name!r}: captures {captures!r} are not all named groups of the pattern",
+                          "name a group with (?P<source>...)")
+    return Marker(name, position, compiled, tuple(captures), str(spec.get("example", "")))
+
+
+def marker_table(config: SplitConfig | None = None) -> MarkerTable:
+    """The built-in markers, minus ``config.disable``, plus ``config.markers``.
+
+    A user marker with a built-in name replaces it in place; a new one goes before
+    the built-ins of its position, so it wins over the general patterns.
+
+    >>> [m.name for m in marker_table(SplitConfig(disable=("editor_line",))).of("end_line")]
+    ['wechat_repost', 'disclaimer', 'source_line']
+    """
+    config = config or SplitConfig()
+    user = [_user_marker(spec, i) for i, spec in enumerate(config.markers)]
+    names = [m.name for m in user]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"split.markers defines {', '.join(dupes)} more than once", "give each marker its own name")
+    for m in user:
+        if m.name in _BUILTIN and _BUILTIN[m.name].position == "structure":
+            raise ConfigError(f"marker {m.name!r} is a built-in structure marker and cannot be redefined",
+                              f'disable it instead: [split] disable = ["{m.name}"]')
+    known = set(_BUILTIN) | set(names)
+    unknown = sorted(set(config.disable) - known)
+    if unknown:
+        raise ConfigError(f"split.disable names unknown marker(s): {', '.join(unknown)}",
+                          f"known markers: {', '.join(sorted(known))}")
+    by_name = {m.name: m for m in user}
+    table = [by_name.pop(m.name, m) for m in MARKERS]
+    for m in reversed(list(by_name.values())):
+        first = next((i for i, t in enumerate(table) if t.position == m.position), len(table))
+        table.insert(first, m)
+    return MarkerTable(tuple(m for m in table if m.name not in config.disable))
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """A piece of text cut from an article (a credit, byline or editor line)."""
+
+    start: int
+    end: int
+    marker: str
+    line: bool  # a whole line (rather than the tail of a paragraph)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +245,9 @@ class Segment:
     title: tuple[int, int] | None = None  # span of the title text
     body: tuple[int, int] | None = None  # span of the article text (title and credits excluded)
     source: str | None = None
-    markers: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()  # marker kinds in the order they matched
     tags: tuple[str, ...] = ()
-    credits: tuple[tuple[int, int, str], ...] = ()  # (start, end, marker name) cut from the body
+    credits: tuple[Credit, ...] = ()  # cut from the body, in text order
 
 
 @dataclass
@@ -77,13 +255,14 @@ class _Draft:
     tags: tuple[str, ...]
     title: tuple[int, int] | None = None
     title_line: int | None = None
-    lines: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # body lines
     markers: list[str] = field(default_factory=list)
     source_start: str | None = None
     source_end: str | None = None
-    end_credit: tuple[int, int, str] | None = None
-    credit_lines: list[int] = field(default_factory=list)
+    end_credits: list[Credit] = field(default_factory=list)  # paragraph tails
+    credit_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, marker)
     closed: bool = False
+    has_body: bool = False  # memo: a body line that is not a section heading was seen
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -96,23 +275,115 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _match(position: str, line: str) -> tuple[Marker, re.Match[str]] | None:
-    for marker in MARKERS:
-        if marker.position == position:
-            m = marker.pattern.search(line)
-            if m:
-                return marker, m
-    return None
+_QUOTES = " \t\u3000\xa0“”\"'「」『』《》"
 
 
 def _clean_source(source: str | None) -> str | None:
     if source is None:
         return None
-    source = source.strip(" \t\u3000\xa0")
-    return None if source in ("", "完") else source
+    source = source.strip(_QUOTES)
+    return source or None
 
 
-def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]:
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    marker: Marker
+    start: int  # offsets into the stripped line
+    end: int
+    source: str | None
+
+
+def _gate(markers: Sequence[Marker]) -> re.Pattern[str] | None:
+    """One alternation of a position's patterns: a line that fails it fails them all,
+    so most lines cost one regex call per position instead of one per marker."""
+    if not markers:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', m.pattern.pattern)})" for m in markers))
+    except re.error:  # a user pattern with backreferences to named groups: no gate
+        return None
+
+
+class _Matcher:
+    """Applies a marker table to stripped lines."""
+
+    # End credits are short: search only the tail of a long paragraph.
+    TAIL = 160
+
+    def __init__(self, table: MarkerTable, config: SplitConfig) -> None:
+        self.starts = table.of("start")
+        self.start_lines = table.of("start_line")
+        self.ends = table.of("end")
+        self.end_lines = table.of("end_line")
+        self.max_source = config.max_source_chars
+        # None when some end marker has no cheap gate
+        self.end_last = None if any(not m.last for m in self.ends) else "".join(m.last for m in self.ends)
+        self.gates = {id(group): _gate(group) for group in (self.starts, self.start_lines, self.end_lines)}
+
+    def _source(self, marker: Marker, m: re.Match[str]) -> tuple[bool, str | None]:
+        if "source" not in marker.pattern.groupindex:
+            return True, None
+        source = _clean_source(m["source"])
+        return (source is None or len(source) <= self.max_source), source
+
+    def first(self, markers: tuple[Marker, ...], s: str, whole: bool) -> _Hit | None:
+        gate = self.gates.get(id(markers))
+        if gate is not None and not gate.match(s):
+            return None
+        for marker in markers:
+            m = marker.pattern.match(s)
+            if m and (not whole or m.end() == len(s)):
+                ok, source = self._source(marker, m)
+                if ok:
+                    return _Hit(marker, m.start(), m.end(), source)
+        return None
+
+    def start(self, s: str) -> _Hit | None:
+        return self.first(self.starts, s, whole=False)
+
+    def start_line(self, s: str) -> _Hit | None:
+        return self.first(self.start_lines, s, whole=True)
+
+    def end_line(self, s: str, tails: list[_Hit] | None = None) -> _Hit | None:
+        hit = self.first(self.end_lines, s, whole=True)
+        if hit is None:  # a tail credit alone on its line counts as a credit line
+            tails = self.tails(s) if tails is None else tails
+            if tails and tails[0].start == 0:
+                source = next((t.source for t in tails if t.source), None)
+                hit = _Hit(tails[0].marker, 0, len(s), source)
+        return hit
+
+    def tails(self, s: str) -> list[_Hit]:
+        """End credits at the end of ``s``, peeled from the right (returned left to right)."""
+        found: list[_Hit] = []
+        if not s or (self.end_last is not None and s[-1] not in self.end_last):
+            return found
+        end = len(s)
+        while end > 0:
+            hit = None
+            part = s[:end]
+            for marker in self.ends:
+                if marker.last and part[-1] not in marker.last:
+                    continue
+                m = marker.pattern.search(part, max(0, end - self.TAIL))
+                if m and m.end() == end and m.start() < end:
+                    ok, source = self._source(marker, m)
+                    if ok:
+                        hit = _Hit(marker, m.start(), m.end(), source)
+                        break
+            if hit is None:
+                break
+            found.append(hit)
+            end = hit.start
+            while end > 0 and part[end - 1] in " \t\u3000\xa0":
+                end -= 1
+        return found[::-1]
+
+    def any(self, s: str) -> bool:
+        return bool(self.start(s) or self.start_line(s) or self.end_line(s) or self.tails(s))
+
+
+def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTable | None = None) -> list[Segment]:
     """Split ``text`` into articles, tag lines and gaps that tile it exactly.
 
     >>> text = "#車企\\n標題一\\n正文一。 (甲報)\\n標題二\\n正文二。（乙報）"
@@ -124,7 +395,20 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
     [('標題一', '正文一。', '甲報', ('車企',)), ('標題二', '正文二。', '乙報', ('車企',))]
     """
     config = config or SplitConfig()
+    table = table or marker_table(config)
+    match = _Matcher(table, config)
+    heading_re = table.structure("md_heading")
+    section_re = table.structure("md_section")
+    tag_re = table.structure("tag_line")
+    title_re = table.structure("title_line")
     lines = _lines(text)
+    # Stripped line text and its offset in the line, computed once.
+    stripped: list[tuple[str, int]] = []
+    for a, b in lines:
+        raw = text[a:b]
+        s = raw.strip(" \t\u3000\xa0\r")
+        stripped.append((s, raw.find(s[0]) if s else 0))
+
     drafts: list[_Draft] = []
     tag_lines: dict[int, tuple[str, ...]] = {}
     active_tags: tuple[str, ...] = ()
@@ -132,27 +416,41 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
     cur: _Draft | None = None
     attach: _Draft | None = None  # the article a following credit line may still join
 
-    def line_text(i: int) -> str:
-        return text[lines[i][0]:lines[i][1]]
-
     def next_nonblank(i: int) -> int | None:
         for j in range(i + 1, len(lines)):
-            if line_text(j).strip():
+            if stripped[j][0]:
                 return j
         return None
 
+    def heading(s: str) -> re.Match[str] | None:
+        return heading_re.match(s) if heading_re is not None else None
+
+    def is_tag(s: str) -> bool:
+        return tag_re is not None and s.startswith("#") and bool(tag_re.match(s)) and heading(s) is None \
+            and not (section_re is not None and section_re.match(s))
+
+    def is_section(s: str) -> bool:
+        return section_re is not None and bool(section_re.match(s))
+
     def is_title_like(i: int) -> bool:
-        s = line_text(i).strip()
-        if not s or len(s) > config.max_title_chars or _SENTENCE_END.search(s):
+        s = stripped[i][0]
+        if title_re is None or len(s) > config.max_title_chars or not title_re.match(s):
             return False
-        if _match("end", s) or _match("credit_line", s) or _match("start", s):
+        if s.startswith("#") or match.any(s):
             return False
         j = next_nonblank(i)
         if j is None:
             return False
-        nxt = line_text(j)
-        heading = _HEADING.match(nxt)
-        return not (_TAG_LINE.match(nxt) or (heading and len(heading["hashes"]) == 1))
+        nxt = stripped[j][0]
+        return not (is_tag(nxt) or heading(nxt))
+
+    def opens_next(i: int) -> bool:
+        """A title line followed by a start marker: the head of the next article."""
+        j = next_nonblank(i)
+        if j is None:
+            return False
+        nxt = stripped[j][0]
+        return bool(match.start(nxt) or match.start_line(nxt))
 
     def open_draft() -> _Draft:
         d = _Draft(tags=active_tags)
@@ -161,13 +459,21 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
 
     def has_body(d: _Draft) -> bool:
         """Whether the article already has a line that is not a section heading."""
-        return any(not _HEADING.match(line_text(j)) for j in d.lines)
+        if not d.has_body:
+            d.has_body = any(not is_section(stripped[j][0]) for j in d.lines)
+        return d.has_body
 
-    for i in range(len(lines)):
-        s = line_text(i)
-        if not s.strip():
+    def set_title(d: _Draft, i: int, start: int, end: int, marker: str) -> None:
+        d.title = (start, end)
+        d.title_line = i
+        d.markers.append(marker)
+
+    for i, (a, _) in enumerate(lines):
+        s, lead = stripped[i]
+        if not s:
             continue
-        if _TAG_LINE.match(s) and not _HEADING.match(s):
+        at = a + lead
+        if is_tag(s):
             attach = None
             found = tuple(t for t in re.split(r"[#\s]+", s) if t)
             active_tags = (active_tags + found) if last_was_tag else found
@@ -178,71 +484,85 @@ def find_segments(text: str, config: SplitConfig | None = None) -> list[Segment]
             continue
         last_was_tag = False
         joinable, attach = attach, None
-        heading = _HEADING.match(s)
-        if heading and len(heading["hashes"]) == 1:
+        h = heading(s)
+        if h:
             if cur is not None:
                 cur.closed = True
             cur = open_draft()
-            cur.title = (lines[i][0] + heading.start("title"), lines[i][0] + heading.end("title"))
-            cur.title_line = i
-            cur.markers.append("md_heading")
+            set_title(cur, i, at + h.start("title"), at + h.end("title"), "md_heading")
             continue
-        credit = _match("credit_line", s)
+        tails = match.tails(s)
+        credit = match.end_line(s, tails)
         # A credit line belongs to the open article, or to the one that just ended
         # with only blank lines in between.
         target = cur if cur is not None and not cur.closed and cur.lines else joinable
+        if credit and cur is not None and not cur.closed and not cur.lines and cur.title is not None \
+                and credit.source is not None:
+            # 来源：… between a title and its body (a portal layout): a head credit
+            cur.credit_lines.append((i, credit.marker.name))
+            cur.markers.append(credit.marker.name)
+            cur.source_start = cur.source_start or credit.source
+            continue
         if credit and target is not None:
-            target.credit_lines.append(i)
-            target.markers.append(credit[0].name)
-            if "source" in credit[0].pattern.groupindex and credit[1]["source"]:
-                target.source_end = target.source_end or _clean_source(credit[1]["source"])
+            target.credit_lines.append((i, credit.marker.name))
+            target.markers.append(credit.marker.name)
+            target.source_end = target.source_end or credit.source
             target.closed = True
             cur = attach = target
             continue
-        opening = _match("start", s)
-        if cur is not None and not cur.closed and opening and has_body(cur):
-            cur.closed = True  # a dateline after body text opens a new article
+        head = match.start_line(s)
+        opening = None if head else match.start(s)
+        if cur is not None and not cur.closed and (
+                head or opening or (is_title_like(i) and opens_next(i))) and has_body(cur):
+            cur.closed = True  # a dateline, byline or titled dateline after body text opens a new article
         if cur is None or cur.closed:
             cur = open_draft()
-            if is_title_like(i):
-                cur.title = (lines[i][0] + len(s) - len(s.lstrip()), lines[i][0] + len(s.rstrip()))
-                cur.title_line = i
-                cur.markers.append("title_line")
+            if not head and not opening and is_title_like(i):
+                set_title(cur, i, at, at + len(s), "title_line")
                 continue
+        if head:
+            cur.credit_lines.append((i, head.marker.name))
+            cur.markers.append(head.marker.name)
+            cur.source_start = cur.source_start or head.source
+            continue
         if opening and not has_body(cur):
-            cur.markers.append(opening[0].name)
-            cur.source_start = _clean_source(opening[1]["source"])
+            cur.markers.append(opening.marker.name)
+            cur.source_start = opening.source or cur.source_start
         cur.lines.append(i)
-        closing = _match("end", s)
-        if closing:
-            marker, m = closing
-            cur.end_credit = (lines[i][0] + m.start(), lines[i][0] + m.end(), marker.name)
-            cur.markers.append(marker.name)
-            cur.source_end = _clean_source(m["source"])
+        if tails:
+            for hit in tails:
+                cur.end_credits.append(Credit(at + hit.start, at + hit.end, hit.marker.name, False))
+                cur.markers.append(hit.marker.name)
+                cur.source_end = cur.source_end or hit.source
             cur.closed = True
             attach = cur
 
     segments: list[Segment] = []
     for d in drafts:
         body_lines = d.lines
-        first = d.title_line if d.title_line is not None else (body_lines or d.credit_lines or [0])[0]
-        last_line = max([*body_lines, *d.credit_lines, first])
-        start, end = lines[first][0], lines[last_line][1]
-        credits = [(lines[j][0], lines[j][1], "credit_line") for j in d.credit_lines]
-        if d.end_credit:
-            credits.append(d.end_credit)
+        credit_idx = [j for j, _ in d.credit_lines]
+        first = min([*body_lines, *credit_idx, *([d.title_line] if d.title_line is not None else [])])
+        last_line = max([*body_lines, *credit_idx, first])
+        start, end = lines[first][0] + stripped[first][1], lines[last_line][0] + stripped[last_line][1] \
+            + len(stripped[last_line][0])
+        credits = [Credit(lines[j][0] + stripped[j][1], lines[j][0] + stripped[j][1] + len(stripped[j][0]), name, True)
+                   for j, name in d.credit_lines]
+        credits.extend(d.end_credits)
         if body_lines:
-            body_start = lines[body_lines[0]][0]
-            body_end = d.end_credit[0] if d.end_credit else lines[body_lines[-1]][1]
+            body_start = lines[body_lines[0]][0] + stripped[body_lines[0]][1]
+            last = body_lines[-1]
+            body_end = d.end_credits[0].start if d.end_credits else lines[last][0] + stripped[last][1] \
+                + len(stripped[last][0])
         else:
             body_start = body_end = end
         segments.append(Segment(
             kind="article", start=start, end=end, title=d.title, body=(body_start, body_end),
             source=d.source_end or d.source_start, markers=tuple(dict.fromkeys(d.markers)),
-            tags=d.tags, credits=tuple(sorted(credits)),
+            tags=d.tags, credits=tuple(sorted(credits, key=lambda c: c.start)),
         ))
     for i, found in tag_lines.items():
-        segments.append(Segment(kind="tag", start=lines[i][0], end=lines[i][1], tags=found))
+        a = lines[i][0] + stripped[i][1]
+        segments.append(Segment(kind="tag", start=a, end=a + len(stripped[i][0]), tags=found))
     return _fill_gaps(text, sorted(segments, key=lambda s: s.start))
 
 
@@ -260,13 +580,51 @@ def _fill_gaps(text: str, segments: Sequence[Segment]) -> list[Segment]:
 
 
 def body_text(text: str, seg: Segment) -> str:
-    """The article text: the body span minus credit lines inside it, trailing space trimmed."""
+    """The article text: the body span minus credits inside it, trailing space trimmed."""
     assert seg.body is not None
     b0, b1 = seg.body
     parts, pos = [], b0
-    for c0, c1, _ in seg.credits:
-        if b0 <= c0 < b1:
-            parts.append(text[pos:c0])
-            pos = max(pos, c1)
+    for c in seg.credits:
+        if b0 <= c.start < b1:
+            parts.append(text[pos:c.start])
+            pos = max(pos, c.end)
+            # a cut line takes its newline with it
+            if c.line and pos < b1 and text[pos] == "\n":
+                pos += 1
     parts.append(text[pos:b1])
-    return "".join(parts).rstrip(" \t\u3000\xa0\n")
+    return "".join(parts).rstrip(" \t\u3000\xa0\r\n")
+
+
+_STARTS = ("start", "start_line", "structure")
+
+
+def describe(text: str, config: SplitConfig | None = None, table: MarkerTable | None = None) -> list[dict[str, Any]]:
+    """One record per article, for ``toolkit split``: where it starts, which markers opened
+    and closed it, its title, source, tags, the credits cut from it, and its text.
+
+    >>> [(r["line"], r["start_markers"], r["end_markers"], r["title"], r["source"])
+    ...  for r in describe("標題\\n正文。（央视新闻）\\n新华社北京5月4日电 正文。\\n责任编辑：王某")]
+    [(1, ['title_line'], ['paren_source'], '標題', '央视新闻'), (3, ['agency_dateline'], ['editor_line'], None, '新华社')]
+    """
+    config = config or SplitConfig()
+    table = table or marker_table(config)
+    out: list[dict[str, Any]] = []
+    for seg in find_segments(text, config, table):
+        if seg.kind != "article":
+            continue
+        positions = {name: table.position(name) for name in seg.markers}
+        out.append({
+            "index": len(out),
+            "line": text.count("\n", 0, seg.start) + 1,
+            "start": seg.start,
+            "end": seg.end,
+            "start_markers": [n for n in seg.markers if positions[n] in _STARTS],
+            "end_markers": [n for n in seg.markers if positions[n] not in _STARTS],
+            "title": text[seg.title[0]:seg.title[1]] if seg.title else None,
+            "source": seg.source,
+            "tags": list(seg.tags),
+            "credits": [{"start": c.start, "end": c.end, "marker": c.marker, "text": text[c.start:c.end]}
+                        for c in seg.credits],
+            "text": body_text(text, seg),
+        })
+    return out
