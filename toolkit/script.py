@@ -13,7 +13,7 @@ elsewhere in the article or corpus; otherwise it is an advisory.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -107,21 +107,32 @@ def label(text: str, min_evidence: int = 1) -> tuple[Script, dict[str, int]]:
     return ("hant" if t_only > s_only else "hans"), counts
 
 
+# Phrase evidence (資訊, 軟體) costs two whole-text conversions, so it is read only
+# when the characters do not decide, and only on this many leading characters.
+PHRASE_SAMPLE = 4000
+
+
 def variant_of(text: str, script: Script) -> tuple[Variant | None, dict[str, int]]:
-    """Regional standard: Taiwan / Hong Kong forms and Taiwan phrasing for Traditional.
+    """Regional standard: Taiwan / Hong Kong forms, then Taiwan phrasing when forms do not decide.
 
     >>> variant_of("使用者的資訊在晶片裡", "hant")[0]
+    'tw'
+    >>> variant_of("軟體", "hant")[0]
     'tw'
     """
     if script == "hans":
         return "cn", {}
     if script != "hant":
         return None, {}
-    plain, phrased = converter("tw2s").convert(text), converter("tw2sp").convert(text)
-    tw_phrases = (sum(a != b for a, b in zip(plain, phrased, strict=True)) if len(plain) == len(phrased)
-                  else Levenshtein.distance(plain, phrased))
-    tw = _count(text, "tw_only") + tw_phrases - _count(text, "not_tw")
+    tw = _count(text, "tw_only") - _count(text, "not_tw")
     hk = _count(text, "hk_only") - _count(text, "not_hk")
+    tw_phrases = 0
+    if tw <= max(hk, 0) and hk <= max(tw, 0):  # the forms leave it open
+        sample = text[:PHRASE_SAMPLE]
+        plain, phrased = converter("tw2s").convert(sample), converter("tw2sp").convert(sample)
+        tw_phrases = (sum(a != b for a, b in zip(plain, phrased, strict=True)) if len(plain) == len(phrased)
+                      else Levenshtein.distance(plain, phrased))
+        tw += tw_phrases
     counts = {"tw_evidence": tw, "hk_evidence": hk, "tw_phrases": tw_phrases}
     if tw > max(hk, 0):
         return "tw", counts
@@ -140,6 +151,48 @@ def _aligned(a: str, b: str) -> list[int | None]:
             for k in range(op.src_end - op.src_start):
                 out[op.src_start + k] = op.dest_start + k
     return out
+
+# A clause boundary: OpenCC's phrases never cross these, so converting a clause on
+# its own gives the same result as converting it inside the whole text.
+_BOUNDARY_RE = re.compile(f"[^{CJK_CLASS}]")
+# How far a window reaches for a clause boundary on each side of a suspect character.
+WINDOW = 24
+
+
+def _windows(text: str, suspects: list[int]) -> list[tuple[int, int]]:
+    """Merged [start, end) windows around the suspects, cut at clause boundaries."""
+    out: list[tuple[int, int]] = []
+    for i in suspects:
+        lo = max(0, i - WINDOW)
+        left = [m.end() for m in _BOUNDARY_RE.finditer(text, lo, i)]
+        start = left[-1] if left else lo
+        m = _BOUNDARY_RE.search(text, i + 1, min(len(text), i + 1 + WINDOW))
+        end = m.start() if m else min(len(text), i + 1 + WINDOW)
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _round_trip(text: str, suspects: list[int], there: str, back: str) -> Iterator[tuple[int, str, int | None]]:
+    """For each suspect: (its offset, the converted window, its slot in that window).
+
+    Only short windows around the suspects go through OpenCC, all in one call per
+    direction (joined by newlines, which no phrase crosses); a whole-text round trip
+    would cost most of the detection time on clean text.
+    """
+    windows = _windows(text, suspects)
+    pieces = [text[a:b] for a, b in windows]
+    converted = converter(back).convert(converter(there).convert("\n".join(pieces))).split("\n")
+    if len(converted) != len(pieces):  # a window held a newline-like character: go piece by piece
+        converted = [converter(back).convert(converter(there).convert(p)) for p in pieces]
+    k = 0
+    for (a, b), piece, conv in zip(windows, pieces, converted, strict=True):
+        where = _aligned(piece, conv)
+        while k < len(suspects) and suspects[k] < b:
+            yield suspects[k], conv, where[suspects[k] - a]
+            k += 1
 
 
 def _name_like(text: str, i: int, suggest: str) -> str | None:
@@ -197,10 +250,7 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
         suspects = [m.start() for m in _class_re(text, *minority).finditer(text)]
         if suspects:
             there, back = ROUND_TRIPS.get((script, variant), ROUND_TRIPS[(script, None)])
-            converted = converter(back).convert(converter(there).convert(text))
-            where = _aligned(text, converted)
-            for i in suspects:
-                j = where[i]
+            for i, converted, j in _round_trip(text, suspects, there, back):
                 if j is None or converted[j] == text[i]:
                     continue  # a phrase protects it, or the slot moved
                 suggest = converted[j]
