@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
 import opencc
 from rapidfuzz.distance import Levenshtein
 
+from .config import Config
+from .decode import Rejected, decode_bytes
 from .models import Script, Span, Variant
+from .split import find_segments
 from .tables import CJK_CLASS, classes
 
 _CJK_RE = re.compile(f"[{CJK_CLASS}]")
@@ -34,6 +38,12 @@ ROUND_TRIPS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("hant", None): ("t2s", "s2t"),
     ("hans", "cn"): ("s2t", "t2s"),
     ("hans", None): ("s2t", "t2s"),
+}
+# What ``clean --script`` may do: keep and repair leave the script alone (repair fixes
+# definite strays); the others convert whole articles to one (script, variant).
+MODES = ("keep", "repair", "hans", "hant", "tw", "hk")
+TARGETS: dict[str, tuple[Script, Variant | None]] = {
+    "hans": ("hans", "cn"), "hant": ("hant", None), "tw": ("hant", "tw"), "hk": ("hant", "hk"),
 }
 # How an article is folded to Simplified for matching (dedup): regional phrasing included.
 FOLDS: dict[tuple[str, str | None], str] = {
@@ -83,6 +93,7 @@ class Candidate:
     # enough: 像征性 is a typo of 象徵性, not a stray 征).
     evidence: tuple[str, ...]
     name_like: str | None  # why it may be a proper noun, or None
+    at: int | None = None  # offset in the cleaned text, set by :func:`locate` (repair mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,3 +322,172 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
 def fold(text: str, script: Script, variant: Variant | None) -> str:
     """Fold an article to Simplified for matching, with regional phrasing reversed."""
     return converter(FOLDS.get((script, variant), "t2s")).convert(text)
+
+
+def conversion(mode: str, script: Script, variant: Variant | None) -> tuple[str, ...]:
+    """The OpenCC configurations, in order, that take an article to the mode's target.
+
+    Empty when there is nothing to convert: mode keep or repair, an article already
+    in the target, or an article labelled ``none`` (no evidence of its script).
+    Regional phrasing goes both ways (s2twp / tw2sp); between two Traditional
+    standards the way is through OpenCC's standard forms.
+
+    >>> conversion("tw", "hans", "cn"), conversion("hans", "hant", "tw"), conversion("hk", "hant", "tw")
+    (('s2twp',), ('tw2sp',), ('tw2t', 't2hk'))
+    >>> conversion("hans", "hans", "cn"), conversion("repair", "hant", "tw"), conversion("hant", "none", None)
+    ((), (), ())
+    """
+    target = TARGETS.get(mode)
+    if target is None or script == "none" or (script, variant) == target:
+        return ()
+    if mode == "hans":
+        return () if script == "hans" else (FOLDS.get((script, variant), "t2s"),)
+    if script == "hans":
+        return ({"hant": "s2t", "tw": "s2twp", "hk": "s2hk"}[mode],)
+    to_standard = {"tw": ("tw2t",), "hk": ("hk2t",)}.get(variant or "", ())
+    return to_standard + {"hant": (), "tw": ("t2tw",), "hk": ("t2hk",)}[mode]
+
+
+def convert(text: str, configs: Iterable[str]) -> tuple[str, int]:
+    """Apply OpenCC configurations in order; return the text and how many characters changed.
+
+    >>> convert("软件信息", ["s2twp"])
+    ('軟體資訊', 4)
+    """
+    out = text
+    for config in configs:
+        out = converter(config).convert(out)
+    # Edit distance, not a position-wise count: a phrase may change length (U盘 → 隨身碟)
+    # and shift everything after it.
+    return (text, 0) if out == text else (out, Levenshtein.distance(text, out))
+
+
+def locate(detection: Detection, raw: str, text: str) -> Detection:
+    """Map each candidate from its offset in the raw article to its offset in ``text``.
+
+    ``text`` is the article after splitting and normalization (title and credits
+    cut, punctuation widened, paragraphs joined); an alignment of the two carries
+    the offsets over. A candidate whose character is not found there gets None.
+
+    >>> raw = "標題\\n\\n他在這裡，TOP10里面還有。"
+    >>> d = locate(detect(raw), raw, "他在這裡,TOP10里面還有。")
+    >>> [(c.start, c.at) for c in d.candidates]
+    [(14, 10)]
+    """
+    if not detection.candidates:
+        return detection
+    where = _aligned(raw, text)
+    located = []
+    for c in detection.candidates:
+        j = where[c.start]
+        located.append(replace(c, at=j if j is not None and text[j] == c.text else None))
+    return replace(detection, candidates=tuple(located))
+
+
+def repair(text: str, spans: Iterable[Span], detection: Detection) -> tuple[str, int]:
+    """Write each definite span's suggestion into ``text`` where :func:`locate` found it.
+
+    Only definite spans are passed in; advisories (proper nouns, no evidence) never are.
+    Returns the text and the number of characters replaced.
+    """
+    at = {c.start: c.at for c in detection.candidates}
+    chars = list(text)
+    n = 0
+    for span in spans:
+        for k, (old, new) in enumerate(zip(span.text, span.suggest, strict=True)):
+            j = at.get(span.start + k)
+            if j is not None and chars[j] == old:
+                chars[j] = new
+                n += 1
+    return ("".join(chars), n) if n else (text, 0)
+
+
+# ---- `toolkit detect`: a report per file and per article ------------------------
+
+CONTEXT = 8  # characters of context shown on each side of a span
+
+
+def _context(raw: str, span: Span) -> str:
+    """The span in a little context on one line: 那些車企，TOP10[里→裡]面還有很多."""
+    left = raw[max(0, span.start - CONTEXT):span.start]
+    right = raw[span.end:span.end + CONTEXT]
+    return " ".join(f"{left}[{span.text}→{span.suggest}]{right}".split())
+
+
+def _span_json(raw: str, span: Span) -> dict[str, Any]:
+    return {**span.to_json(), "context": _context(raw, span)}
+
+
+def detect_files(files: Iterable[tuple[str, bytes]], config: Config | None = None) -> dict[str, Any]:
+    """Decode, split and detect every article of ``files`` ((name, bytes) pairs).
+
+    Spans are resolved with evidence from all the files together, as ``clean`` does.
+    Returns ``{"files": [...], "totals": {...}}``; a file that cannot be decoded has
+    a ``reason`` and no articles.
+    """
+    from .pipeline import file_id  # local import: pipeline imports this module
+
+    config = config or Config()
+    found: list[tuple[dict[str, Any], list[tuple[str, str | None, Detection]]]] = []
+    corpus: dict[str, set[str]] = {}
+    for name, data in files:
+        decoded = decode_bytes(data, config.encoding)
+        if isinstance(decoded, Rejected):
+            found.append(({"file": name, "encoding": None, "reason": decoded.reason, "detail": decoded.detail}, []))
+            continue
+        text = decoded.text
+        articles = []
+        for seg in find_segments(text, config.split):
+            if seg.kind != "article":
+                continue
+            raw = text[seg.start:seg.end]
+            d = detect(raw, config.script.min_evidence)
+            corpus.setdefault(d.script, set()).update(d.lexicon)
+            articles.append((raw, text[seg.title[0]:seg.title[1]] if seg.title else None, d))
+        found.append(({"file": name, "encoding": decoded.encoding}, articles))
+    out_files = []
+    totals: dict[str, Any] = {"files": len(found), "articles": 0, "mixed_spans": 0, "advisories": 0,
+                              "scripts": {}}
+    for info, articles in found:
+        rows = []
+        for n, (raw, title, d) in enumerate(articles):
+            spans, advisories = resolve(d, corpus)
+            rows.append({
+                "id": f"{file_id(info['file'])}:{n}", "article": n, "title": title, "script": d.script, "variant": d.variant, "chars": len(raw),
+                "counts": {k: v for k, v in d.counts.items()},
+                "mixed_spans": [_span_json(raw, s) for s in spans],
+                "advisories": [_span_json(raw, s) for s in advisories],
+            })
+            totals["articles"] += 1
+            totals["mixed_spans"] += len(spans)
+            totals["advisories"] += len(advisories)
+            totals["scripts"][d.script] = totals["scripts"].get(d.script, 0) + 1
+        out_files.append({**info, "articles": rows})
+    totals["scripts"] = dict(sorted(totals["scripts"].items()))
+    return {"files": out_files, "totals": totals}
+
+
+def detect_table(report: Mapping[str, Any]) -> str:
+    """The :func:`detect_files` report as plain text for people."""
+    lines = []
+    for f in report["files"]:
+        if "reason" in f:
+            lines.append(f"{f['file']}: {f['reason']} ({f['detail']})")
+            continue
+        lines.append(f"{f['file']} ({f['encoding']}): {len(f['articles'])} articles")
+        for a in f["articles"]:
+            c = a["counts"]
+            label = a["script"] + (f"/{a['variant']}" if a["variant"] else "")
+            title = (a["title"] or "")[:24]
+            lines.append(f"  #{a['article']:<3} {label:<9} simplified-only {c['simplified_only']:>5}  "
+                         f"traditional-only {c['traditional_only']:>5}  cjk {c['cjk']:>6}  "
+                         f"spans {len(a['mixed_spans'])}  advisories {len(a['advisories'])}  {title}")
+            for s in a["mixed_spans"]:
+                lines.append(f"       span     {s['start']:>6}  {s['reason']:<22} {s['context']}")
+            for s in a["advisories"]:
+                lines.append(f"       advisory {s['start']:>6}  {s['reason']:<22} {s['context']}")
+    t = report["totals"]
+    scripts = ", ".join(f"{k} {v}" for k, v in t["scripts"].items()) or "none"
+    lines.append(f"{t['articles']} articles in {t['files']} files ({scripts}): "
+                 f"{t['mixed_spans']} mixed-script spans, {t['advisories']} advisories")
+    return "\n".join(lines) + "\n"
