@@ -105,14 +105,33 @@ class Detection:
     lexicon: frozenset[str]  # majority-script words with an evidence character
 
 
+# Rare blocks (Extension A, compatibility ideographs, Extensions B-H): most of their
+# characters are in no OpenCC table, so they say nothing about the script.
+_RARE_RE = re.compile("[\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+@cache
+def _known() -> frozenset[str]:
+    return frozenset().union(*classes().values())
+
+
+def _unknown(text: str) -> int:
+    """Ideographs from the rare blocks that no OpenCC table knows: counted, never evidence."""
+    known = _known()
+    return sum(c not in known for c in _RARE_RE.findall(text))
+
+
 def label(text: str, min_evidence: int = 1) -> tuple[Script, dict[str, int]]:
     """Label from unambiguous characters only.
 
     >>> label("我們這裡")[0], label("我们这里")[0], label("OK 123")[0]
     ('hant', 'hans', 'none')
+    >>> label("𠀀𪚥們")[1]["unknown"], label("𠀀𪚥們")[0]
+    (2, 'hant')
     """
     s_only, t_only = _count(text, "s_only"), _count(text, "t_only")
-    counts = {"simplified_only": s_only, "traditional_only": t_only, "cjk": len(_CJK_RE.findall(text))}
+    counts = {"simplified_only": s_only, "traditional_only": t_only, "cjk": len(_CJK_RE.findall(text)),
+              "unknown": _unknown(text)}
     if s_only + t_only < min_evidence or s_only == t_only:
         return "none", counts
     return ("hant" if t_only > s_only else "hans"), counts
@@ -206,12 +225,13 @@ def _round_trip(text: str, suspects: list[int], there: str, back: str) -> Iterat
             k += 1
 
 
-def _name_like(text: str, i: int, suggest: str) -> str | None:
-    # A short quoted run is usually a brand or title (华为“乾崮”).
+def _name_like(text: str, i: int, suggest: str, majority_only: frozenset[str] = frozenset()) -> str | None:
+    # A short quoted run is usually a brand or title (华为“乾崮”), unless it also holds
+    # characters of the majority script only: “國家队” is a stray inside a word, not a name.
     left = max((text.rfind(q, max(0, i - 4), i) for q in _OPEN_QUOTES), default=-1)
     if left >= 0:
-        right = [text.find(q, i + 1, i + 5) for q in _CLOSE_QUOTES]
-        if any(r >= 0 for r in right):
+        right = [r for q in _CLOSE_QUOTES if (r := text.find(q, i + 1, i + 5)) >= 0]
+        if right and not majority_only.intersection(text[left + 1:min(right)]):
             return "quoted_name"
     # A suggestion outside the common plane means the "correct" form is rare in practice.
     if any(ord(c) > 0xFFFF or 0x3400 <= ord(c) <= 0x4DBF for c in suggest):
@@ -258,6 +278,7 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
     if script != "none":
         minority = ("s_only", "s_ambiguous") if script == "hant" else ("t_only", "t_ambiguous")
         only = classes()[minority[0]]
+        majority = "t_only" if script == "hant" else "s_only"
         suspects = [m.start() for m in _class_re(text, *minority).finditer(text)]
         if suspects:
             there, back = ROUND_TRIPS.get((script, variant), ROUND_TRIPS[(script, None)])
@@ -269,7 +290,7 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
                     start=i, text=text[i], suggest=suggest,
                     kind="only" if text[i] in only else "ambiguous",
                     evidence=_words(converted, j, suggest),
-                    name_like=_name_like(text, i, suggest),
+                    name_like=_name_like(text, i, suggest, classes()[majority]),
                 ))
     counts["candidates"] = len(candidates)
     return Detection(script, variant, counts, tuple(candidates), lexicon(text, script))
