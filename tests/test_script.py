@@ -301,3 +301,13 @@ def test_min_evidence_setting_withholds_thin_labels() -> None:
 def test_rare_characters_are_counted_as_unknown_and_never_evidence() -> None:
     d = script.detect("𪚥𠀀㐀")
     assert d.script == "none" and d.counts["unknown"] == 3 and d.counts["cjk"] == 3
+
+
+def test_quoted_run_with_one_script_characters_is_a_word_not_a_name() -> None:
+    # “反向合资” in Traditional text: 资 exists in Simplified only, so the quotes hold a stray.
+    d = script.detect("中國汽車市場的“反向合资”潮湧，這是新的趨勢。")
+    spans, advisories = script.resolve(d)
+    assert [(s.text, s.reason) for s in spans] == [("资", "simplified_only")] and advisories == ()
+    # A quoted run of shared characters only may be a brand that uses them on purpose.
+    d = script.detect("截至目前，华为“乾崮”智驾品牌已覆盖多个车型。")
+    assert [(s.text, s.reason) for s in script.resolve(d)[1]] == [("乾", "quoted_name")]

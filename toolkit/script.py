@@ -225,13 +225,14 @@ def _round_trip(text: str, suspects: list[int], there: str, back: str) -> Iterat
             k += 1
 
 
-def _name_like(text: str, i: int, suggest: str, majority_only: frozenset[str] = frozenset()) -> str | None:
-    # A short quoted run is usually a brand or title (华为“乾崮”), unless it also holds
-    # characters of the majority script only: “國家队” is a stray inside a word, not a name.
+def _name_like(text: str, i: int, suggest: str, one_script: frozenset[str] = frozenset()) -> str | None:
+    # A short quoted run is usually a brand or title that may use a shared character on
+    # purpose (华为“乾崮”), unless it also holds characters of one script only: in “國家队”
+    # or “反向合资” the quotes hold a word with a stray, not a name.
     left = max((text.rfind(q, max(0, i - 4), i) for q in _OPEN_QUOTES), default=-1)
     if left >= 0:
         right = [r for q in _CLOSE_QUOTES if (r := text.find(q, i + 1, i + 5)) >= 0]
-        if right and not majority_only.intersection(text[left + 1:min(right)]):
+        if right and not one_script.intersection(text[left + 1:min(right)]):
             return "quoted_name"
     # A suggestion outside the common plane means the "correct" form is rare in practice.
     if any(ord(c) > 0xFFFF or 0x3400 <= ord(c) <= 0x4DBF for c in suggest):
@@ -278,7 +279,7 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
     if script != "none":
         minority = ("s_only", "s_ambiguous") if script == "hant" else ("t_only", "t_ambiguous")
         only = classes()[minority[0]]
-        majority = "t_only" if script == "hant" else "s_only"
+        one_script = classes()["s_only"] | classes()["t_only"]
         suspects = [m.start() for m in _class_re(text, *minority).finditer(text)]
         if suspects:
             there, back = ROUND_TRIPS.get((script, variant), ROUND_TRIPS[(script, None)])
@@ -290,7 +291,7 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
                     start=i, text=text[i], suggest=suggest,
                     kind="only" if text[i] in only else "ambiguous",
                     evidence=_words(converted, j, suggest),
-                    name_like=_name_like(text, i, suggest, classes()[majority]),
+                    name_like=_name_like(text, i, suggest, one_script),
                 ))
     counts["candidates"] = len(candidates)
     return Detection(script, variant, counts, tuple(candidates), lexicon(text, script))
