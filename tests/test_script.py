@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -311,3 +312,20 @@ def test_quoted_run_with_one_script_characters_is_a_word_not_a_name() -> None:
     # A quoted run of shared characters only may be a brand that uses them on purpose.
     d = script.detect("截至目前，华为“乾崮”智驾品牌已覆盖多个车型。")
     assert [(s.text, s.reason) for s in script.resolve(d)[1]] == [("乾", "quoted_name")]
+
+
+@functools.cache
+def converted_seed(config: str) -> str:
+    source = SEEDS / ("000_79e19496e3b9640c.txt" if config in ("t2s", "tw2sp") else "004_14352a4bf9531335.txt")
+    return script.converter(config).convert(source.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("config", ["t2s", "tw2sp", "s2twp", "s2hk", "s2t"])
+@given(data=st.data())
+def test_machine_converted_slices_have_no_definite_spans(config: str, data: st.DataObject) -> None:
+    # OpenCC output is correct text in its script: any slice of it must give no definite span.
+    text = converted_seed(config)
+    start = data.draw(st.integers(0, len(text) - 1))
+    piece = text[start:start + data.draw(st.integers(1, 400))]
+    d = script.detect(piece)
+    assert script.resolve(d, {d.script: d.lexicon})[0] == ()
