@@ -329,3 +329,10 @@ def test_machine_converted_slices_have_no_definite_spans(config: str, data: st.D
     piece = text[start:start + data.draw(st.integers(1, 400))]
     d = script.detect(piece)
     assert script.resolve(d, {d.script: d.lexicon})[0] == ()
+
+
+def test_detect_unknown_encoding_is_usage_error() -> None:
+    result = runner.invoke(app, ["detect", str(SEEDS), "--encoding", "nonsense"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: unknown encoding: nonsense (use a Python codec name such as gb18030)"
+    assert result.stdout == ""
