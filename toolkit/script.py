@@ -28,7 +28,7 @@ from .split import find_segments
 from .tables import CJK_CLASS, classes
 
 _CJK_RE = re.compile(f"[{CJK_CLASS}]")
-# Counting runs is ten times faster than one match per character with this class.
+# The class has astral ranges, which make one match per character slow: count runs.
 _CJK_RUN_RE = re.compile(f"[{CJK_CLASS}]+")
 _OPEN_QUOTES = "“「『《〈\"'"
 _CLOSE_QUOTES = "”」』》〉\"'"
