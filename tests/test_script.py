@@ -1,12 +1,26 @@
 from __future__ import annotations
 
+import functools
 import json
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from toolkit import script, tables
+from toolkit.cli import app
+from toolkit.config import Config, ScriptConfig, load_config
+from toolkit.errors import ConfigError
+from toolkit.models import Script, Variant
+from toolkit.pipeline import Corpus, finalize, process_file
 from toolkit.split import find_segments
+
+from .conftest import SEEDS
+
+runner = CliRunner()
 
 
 def seed_detections(*texts: str) -> list[tuple[str, script.Detection]]:
@@ -111,3 +125,214 @@ def test_rare_astral_characters_are_classified_like_any_other() -> None:
     if astral:
         assert script.label("我們這裡" + astral[0])[1]["traditional_only"] == 4
     assert script.label("我們這裡")[1]["traditional_only"] == 3  # 們 這 裡
+
+
+# ---- clean --script: conversion modes and repair --------------------------------
+
+def run_pipeline(files: dict[str, str], mode: str) -> list[dict[str, Any]]:
+    """Run the per-file stages, the barrier and finalize, as io.run_clean does."""
+    config = Config().with_overrides(script={"mode": mode})
+    corpus = Corpus(config)
+    items, ids, index = [], {}, 0
+    for name, text in files.items():
+        _, got = process_file(text.encode("utf-8"), name, index, config)
+        index += len(got)
+        for item in got:
+            corpus.add(item)
+            ids[item.doc.index] = item.doc.id
+            items.append(item)
+    decisions = corpus.finish()
+    return [finalize(item, decisions, ids)[1] for item in items]
+
+
+def script_steps(rec: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(s["fixer"], s["count"]) for s in rec["steps"] if s["fixer"].startswith("script:")]
+
+
+@pytest.mark.parametrize(("mode", "source", "expected"), [
+    ("keep", ("hant", "tw"), ()), ("repair", ("hans", "cn"), ()),
+    ("hans", ("hant", "tw"), ("tw2sp",)), ("hans", ("hant", "hk"), ("hk2s",)), ("hans", ("hant", None), ("t2s",)),
+    ("hans", ("hans", "cn"), ()),
+    ("hant", ("hans", "cn"), ("s2t",)), ("hant", ("hant", "tw"), ("tw2t",)), ("hant", ("hant", None), ()),
+    ("tw", ("hans", "cn"), ("s2twp",)), ("tw", ("hant", None), ("t2tw",)), ("tw", ("hant", "hk"), ("hk2t", "t2tw")),
+    ("tw", ("hant", "tw"), ()),
+    ("hk", ("hans", "cn"), ("s2hk",)), ("hk", ("hant", "tw"), ("tw2t", "t2hk")), ("hk", ("hant", "hk"), ()),
+    ("tw", ("none", None), ()),
+])
+def test_conversion_picks_the_regional_configuration(
+    mode: str, source: tuple[Script, Variant | None], expected: tuple[str, ...]
+) -> None:
+    assert script.conversion(mode, *source) == expected
+
+
+def test_convert_counts_edits_not_shifted_positions() -> None:
+    # U盘 → 隨身碟 changes the length; every later character must not count as changed.
+    text, n = script.convert("U盘的数据", ["s2twp"])
+    assert text == "隨身碟的資料" and n == 5  # U→隨 盘→身 +碟 数→資 据→料
+
+
+def test_keep_mode_changes_nothing(trad_text: str, simp_text: str) -> None:
+    recs = run_pipeline({"t.txt": trad_text, "s.txt": simp_text}, "keep")
+    assert all(script_steps(r) == [] for r in recs)
+    assert sum(len(r["mixed_spans"]) for r in recs) == 1
+
+
+def test_repair_fixes_only_the_definite_span(trad_text: str, simp_text: str) -> None:
+    keep = run_pipeline({"t.txt": trad_text, "s.txt": simp_text}, "keep")
+    repair = run_pipeline({"t.txt": trad_text, "s.txt": simp_text}, "repair")
+    changed = [(k, r) for k, r in zip(keep, repair, strict=True) if k["text"] != r["text"]]
+    assert len(changed) == 1
+    before, after = changed[0]
+    assert before["text"].replace("TOP10里面", "TOP10裡面") == after["text"]
+    assert script_steps(after) == [("script:repair", 1)]
+    assert after["steps"][1:] == before["steps"]  # the script step comes first, normalization unchanged
+    # advisories (加征, 像征, the brand “乾崮”) stay as written
+    assert "加征" in "".join(r["text"] for r in repair) and "“乾崮”" in "".join(r["text"] for r in repair)
+
+
+def test_repair_maps_raw_offsets_through_normalization() -> None:
+    # The title line is cut and half-width commas widen: offsets in the raw article are not
+    # offsets in the text. 这 is Simplified-only (definite); 里 has evidence (裡面 elsewhere).
+    raw = "標題一行\n\n我們在這裡,那些車 ,TOP10里面還有很多  品牌,这些品牌在裡面。\n(測試社)\n"
+    [rec] = run_pipeline({"a.txt": raw}, "repair")
+    assert rec["text"].startswith("我們在這裡，那些車 ,TOP10裡面還有很多  品牌，這些品牌在裡面。")
+    assert rec["title"] == "標題一行"  # the title line is cut: text offsets differ from raw ones
+    assert [(s["text"], s["reason"]) for s in rec["mixed_spans"]] == [
+        ("里", "evidence_in_document"), ("这", "simplified_only")]
+    assert script_steps(rec) == [("script:repair", 2)]
+    # spans keep their raw-article offsets (the output contract)
+    assert [raw[s["start"]:s["end"]] for s in rec["mixed_spans"]] == ["里", "这"]
+
+
+@given(st.lists(st.sampled_from(["我們", "這個", "这个", "裡面", "里面", "國家", "国家", "，", ",", " ", "\n", "车", "好"]),
+                max_size=40))
+def test_repair_changes_only_definite_span_characters(parts: list[str]) -> None:
+    raw = "我們這裡的國家。" + "".join(parts)
+    d = script.detect(raw)
+    text = raw  # no normalization: offsets are the same
+    d = script.locate(d, raw, text)
+    spans, advisories = script.resolve(d)
+    repaired, n = script.repair(text, spans, d)
+    assert len(repaired) == len(text)
+    at_spans = {s.start + k for s in spans for k in range(s.end - s.start)}
+    changed = {i for i, (a, b) in enumerate(zip(text, repaired, strict=True)) if a != b}
+    assert changed <= at_spans and len(changed) == n
+    assert not changed & {a.start for a in advisories}
+
+
+def test_whole_article_modes_convert_with_regional_phrasing(trad_text: str, simp_text: str) -> None:
+    hans = run_pipeline({"t.txt": trad_text}, "hans")
+    assert all(script_steps(r)[0][0] == "script:tw2sp" for r in hans)
+    assert all(script.label(r["text"])[0] == "hans" for r in hans)
+    assert "信息" in "".join(r["text"] for r in hans)  # 資訊 → 信息: Taiwan phrasing reversed
+    [tw] = run_pipeline({"s.txt": simp_text}, "tw")
+    assert script_steps(tw)[0][0] == "script:s2twp"
+    assert (script.detect(tw["text"]).script, script.detect(tw["text"]).variant) == ("hant", "tw")
+    # the label describes the input article; the conversion is in steps
+    assert (tw["script"], tw["variant"]) == ("hans", "cn")
+    [hk] = run_pipeline({"s.txt": simp_text}, "hk")
+    assert script_steps(hk)[0][0] == "script:s2hk" and script.detect(hk["text"]).variant == "hk"
+
+
+def test_script_mode_from_toml_and_bad_mode(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[script]\nmode = "repair"\n')
+    assert load_config(cfg).script.mode == "repair"
+    with pytest.raises(ConfigError, match=r"script.mode must be one of keep, repair, hans, hant, tw, hk"):
+        ScriptConfig(mode="simplified")
+
+
+def test_clean_script_flag(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(out), "--script", "repair", "-q"])
+    assert result.exit_code == 0
+    texts = "".join(json.loads(line)["text"] for line in (out / "corpus.jsonl").read_text().splitlines())
+    assert "TOP10裡面" in texts and "TOP10里面" not in texts
+    bad = runner.invoke(app, ["clean", str(SEEDS), "--out", str(out), "--script", "trad"])
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == ("Error: script.mode must be one of keep, repair, hans, hant, tw, hk, got 'trad' "
+                                  "(use --script keep|repair|hans|hant|tw|hk)")
+
+
+# ---- toolkit detect ---------------------------------------------------------------
+
+def test_detect_command_table_and_json(tmp_path: Path) -> None:
+    (tmp_path / "en.txt").write_text("Hello world.\n")
+    (tmp_path / "empty.txt").write_text("")
+    result = runner.invoke(app, ["detect", str(SEEDS), str(tmp_path)])
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "span       2304  evidence_in_corpus     銷量,TOP10[里→裡]面還有JAECO" in out
+    assert "advisory   1163  quoted_name            截至目前,华为“[乾→干]崮”智驾品牌已覆" in out
+    assert "empty.txt: empty" in out
+    assert out.rstrip().endswith("10 articles in 4 files (hans 1, hant 8, none 1): 1 mixed-script spans, 6 advisories")
+    data = json.loads(runner.invoke(app, ["detect", "--json", str(SEEDS)]).stdout)
+    arts = [a for f in data["files"] for a in f["articles"]]
+    assert [(a["script"], a["variant"]) for a in arts] == [("hant", "tw")] * 8 + [("hans", "cn")]
+    [span] = [s for a in arts for s in a["mixed_spans"]]
+    assert (span["text"], span["suggest"], span["context"]) == ("里", "裡", "銷量,TOP10[里→裡]面還有JAECO")
+    assert arts[7]["id"] == "000_79e19496e3b9640c:7"
+
+
+def test_detect_missing_path_is_usage_error() -> None:
+    result = runner.invoke(app, ["detect", "no/such.txt"])
+    assert result.exit_code == 2 and result.stderr.startswith("Error: input not found: no/such.txt")
+
+
+# ---- labels on little or odd evidence ----------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("們", "hant"), ("们", "hans"),  # one character that exists in one script only is enough
+    ("台北", "none"),  # 台 is valid in both: no evidence
+    ("們们", "none"),  # a tie says nothing
+    ("2025 OTA", "none"), ("", "none"),
+])
+def test_short_articles_get_a_label_only_with_evidence(text: str, expected: str) -> None:
+    d = script.detect(text)
+    assert d.script == expected
+    if expected == "none":
+        assert d.candidates == () and script.resolve(d) == ((), ())
+
+
+def test_min_evidence_setting_withholds_thin_labels() -> None:
+    assert script.detect("們", min_evidence=2).script == "none"
+    assert script.detect("我們這個", min_evidence=2).script == "hant"
+
+
+def test_rare_characters_are_counted_as_unknown_and_never_evidence() -> None:
+    d = script.detect("𪚥𠀀㐀")
+    assert d.script == "none" and d.counts["unknown"] == 3 and d.counts["cjk"] == 3
+
+
+def test_quoted_run_with_one_script_characters_is_a_word_not_a_name() -> None:
+    # “反向合资” in Traditional text: 资 exists in Simplified only, so the quotes hold a stray.
+    d = script.detect("中國汽車市場的“反向合资”潮湧，這是新的趨勢。")
+    spans, advisories = script.resolve(d)
+    assert [(s.text, s.reason) for s in spans] == [("资", "simplified_only")] and advisories == ()
+    # A quoted run of shared characters only may be a brand that uses them on purpose.
+    d = script.detect("截至目前，华为“乾崮”智驾品牌已覆盖多个车型。")
+    assert [(s.text, s.reason) for s in script.resolve(d)[1]] == [("乾", "quoted_name")]
+
+
+@functools.cache
+def converted_seed(config: str) -> str:
+    source = SEEDS / ("000_79e19496e3b9640c.txt" if config in ("t2s", "tw2sp") else "004_14352a4bf9531335.txt")
+    return script.converter(config).convert(source.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("config", ["t2s", "tw2sp", "s2twp", "s2hk", "s2t"])
+@given(data=st.data())
+def test_machine_converted_slices_have_no_definite_spans(config: str, data: st.DataObject) -> None:
+    # OpenCC output is correct text in its script: any slice of it must give no definite span.
+    text = converted_seed(config)
+    start = data.draw(st.integers(0, len(text) - 1))
+    piece = text[start:start + data.draw(st.integers(1, 400))]
+    d = script.detect(piece)
+    assert script.resolve(d, {d.script: d.lexicon})[0] == ()
+
+
+def test_detect_unknown_encoding_is_usage_error() -> None:
+    result = runner.invoke(app, ["detect", str(SEEDS), "--encoding", "nonsense"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: unknown encoding: nonsense (use a Python codec name such as gb18030)"
+    assert result.stdout == ""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from .config import load_config
-from .errors import EXIT_OK, ToolkitError
+from .errors import EXIT_OK, ConfigError, ToolkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Clean, split and deduplicate Chinese text corpora.")
@@ -33,6 +35,10 @@ def clean(
     encoding: Annotated[str | None, typer.Option(help="Decode every input with this codec instead of detecting.")] = None,
     keep: Annotated[str | None, typer.Option(help="Which copy of a duplicate cluster to keep: longest | first.")] = None,
     threshold: Annotated[float | None, typer.Option(help="Near-duplicate Jaccard threshold (default 0.8).")] = None,
+    script_mode: Annotated[str | None, typer.Option(
+        "--script", metavar="MODE",
+        help="keep (default): report only; repair: fix definite minority-script spans; "
+             "hans | hant | tw | hk: convert whole articles with OpenCC.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -40,7 +46,8 @@ def clean(
     from .io import default_jobs, discover, run_clean
 
     try:
-        config = load_config(config_file).with_overrides(dedup={"keep": keep, "threshold": threshold})
+        config = load_config(config_file).with_overrides(dedup={"keep": keep, "threshold": threshold},
+                                                         script={"mode": script_mode})
         if encoding:
             import dataclasses
 
@@ -83,7 +90,6 @@ def split(
     import json
 
     from .decode import Rejected, decode_bytes
-    from .errors import ConfigError
     from .io import discover, read_input
     from .split import describe, marker_table
 
@@ -127,6 +133,49 @@ def split(
         # a fixed width off a terminal, so piped output is whole and stable
         Console(width=None if sys.stdout.isatty() else 240).print(view)
     raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def detect(
+    inputs: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files, directories (recursive) or - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document instead of a table.")] = False,
+    config_file: Annotated[Path | None, typer.Option("--config", help="TOML file with per-stage settings.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Decode every input with this codec instead of detecting.")] = None,
+) -> None:
+    """Label each article of PATH... Simplified or Traditional and show its minority-script spans."""
+    import dataclasses
+    import json
+
+    from .io import discover, read_input
+    from .script import detect_files, detect_table
+
+    try:
+        config = load_config(config_file)
+        if encoding:
+            config = dataclasses.replace(config, encoding=encoding)
+        files = discover(inputs)
+    except ToolkitError as err:
+        _error(err)
+        return
+
+    def contents() -> Iterator[tuple[str, bytes]]:
+        for f in files:
+            try:
+                yield f.rel, read_input(f)
+            except (OSError, EOFError, gzip.BadGzipFile) as err:
+                typer.echo(f"Warning: cannot read {f.rel}: {getattr(err, 'strerror', None) or err}", err=True)
+
+    try:
+        report = detect_files(contents(), config)
+    except LookupError:
+        _error(ConfigError(f"unknown encoding: {encoding}", "use a Python codec name such as gb18030"))
+        return
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, sort_keys=True, indent=1))
+    else:
+        typer.echo(detect_table(report), nl=False)
+    raise typer.Exit(EXIT_OK)
+
 
 
 def main() -> None:

@@ -49,12 +49,16 @@ class ScriptConfig:
     # An article gets a script label only with at least this many characters that
     # exist in one script only; below it the label is "none".
     min_evidence: int = 1
-    # Neighbouring words scanned on each side when testing a candidate stray.
-    context: int = 1
+    # keep: report only; repair: fix definite strays; hans | hant | tw | hk: convert
+    # whole articles with OpenCC (regional phrasing included).
+    mode: str = "keep"
 
     def __post_init__(self) -> None:
+        from .script import MODES  # local import: keeps OpenCC out of config loading
+
+        _check(self.mode in MODES, f"script.mode must be one of {', '.join(MODES)}, got {self.mode!r}",
+               "use --script keep|repair|hans|hant|tw|hk")
         _check(self.min_evidence >= 1, "script.min_evidence must be at least 1", "try 1")
-        _check(self.context >= 1, "script.context must be at least 1", "try 1")
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,7 +114,16 @@ def _articles(decoded: Decoded, rel: str, first_index: int, config: Config) -> I
 def process_article(doc: Document, raw: str, config: Config) -> Processed:
     """Script detection on the raw article, then normalization and quality on its text."""
     detection = script.detect(raw, config.script.min_evidence)
-    cleaned, steps = normalize(doc.text, config.normalize)
+    body, label = doc.text, (detection.script, detection.variant)
+    converted: tuple[Step, ...] = ()
+    if chain := script.conversion(config.script.mode, detection.script, detection.variant):
+        body, n = script.convert(body, chain)
+        label = script.TARGETS[config.script.mode]
+        converted = (Step("script:" + "+".join(chain), n),) if n else ()
+    cleaned, steps = normalize(body, config.normalize)
+    steps = converted + steps
+    if config.script.mode == "repair":  # spans are decided in finalize; find where they sit in the text
+        detection = script.locate(detection, raw, cleaned)
     minority = detection.counts["simplified_only" if detection.script == "hant" else "traditional_only"] \
         if detection.script != "none" else 0
     halfwidth = sum(s.count for s in steps if s.fixer == "fullwidth_punct")
@@ -130,7 +139,7 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
         removal = Removal("empty", "nothing left after cleaning")
     elif (rule := verdict(q, config.quality)) is not None:
         removal = Removal(rule, explain(rule, q, config.quality))
-    view = dedup.matching_view(script.fold(cleaned, doc.script, doc.variant)) if removal is None else ""
+    view = dedup.matching_view(script.fold(cleaned, *label)) if removal is None else ""
     context = tuple((c.start, raw[max(0, c.start - CONTEXT):c.start], raw[c.start + 1:c.start + 1 + CONTEXT])
                     for c in detection.candidates)
     return Processed(doc, detection, removal, view, context)
@@ -177,6 +186,10 @@ def finalize(item: Processed, decisions: Decisions, ids: dict[int, str]) -> tupl
     """Resolve script spans with corpus evidence and apply dedup: (kept?, JSON record)."""
     spans, advisories = script.resolve(item.detection, decisions.lexicon)
     doc = replace(item.doc, mixed_spans=spans, advisories=advisories)
+    # Only located candidates are repaired, and only repair mode locates them.
+    text, n = script.repair(doc.text, spans, item.detection)
+    if n:
+        doc = replace(doc, text=text, steps=(Step("script:repair", n), *doc.steps))
     q = dict(doc.quality, minority_spans=len(spans))
     doc = replace(doc, quality=q)
     removal = item.removal

@@ -13,17 +13,23 @@ elsewhere in the article or corpus; otherwise it is an advisory.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
 import opencc
 from rapidfuzz.distance import Levenshtein
 
+from .config import Config
+from .decode import Rejected, decode_bytes
 from .models import Script, Span, Variant
+from .split import find_segments
 from .tables import CJK_CLASS, classes
 
 _CJK_RE = re.compile(f"[{CJK_CLASS}]")
+# The class has astral ranges, which make one match per character slow: count runs.
+_CJK_RUN_RE = re.compile(f"[{CJK_CLASS}]+")
 _OPEN_QUOTES = "“「『《〈\"'"
 _CLOSE_QUOTES = "”」』》〉\"'"
 
@@ -34,6 +40,12 @@ ROUND_TRIPS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("hant", None): ("t2s", "s2t"),
     ("hans", "cn"): ("s2t", "t2s"),
     ("hans", None): ("s2t", "t2s"),
+}
+# What ``clean --script`` may do: keep and repair leave the script alone (repair fixes
+# definite strays); the others convert whole articles to one (script, variant).
+MODES = ("keep", "repair", "hans", "hant", "tw", "hk")
+TARGETS: dict[str, tuple[Script, Variant | None]] = {
+    "hans": ("hans", "cn"), "hant": ("hant", None), "tw": ("hant", "tw"), "hk": ("hant", "hk"),
 }
 # How an article is folded to Simplified for matching (dedup): regional phrasing included.
 FOLDS: dict[tuple[str, str | None], str] = {
@@ -83,6 +95,7 @@ class Candidate:
     # enough: 像征性 is a typo of 象徵性, not a stray 征).
     evidence: tuple[str, ...]
     name_like: str | None  # why it may be a proper noun, or None
+    at: int | None = None  # offset in the cleaned text, set by :func:`locate` (repair mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,34 +107,64 @@ class Detection:
     lexicon: frozenset[str]  # majority-script words with an evidence character
 
 
+# Rare blocks (Extension A, compatibility ideographs, Extensions B-H): most of their
+# characters are in no OpenCC table, so they say nothing about the script.
+_RARE_RE = re.compile("[\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+@cache
+def _known() -> frozenset[str]:
+    return frozenset().union(*classes().values())
+
+
+def _unknown(text: str) -> int:
+    """Ideographs from the rare blocks that no OpenCC table knows: counted, never evidence."""
+    known = _known()
+    return sum(c not in known for c in _RARE_RE.findall(text))
+
+
 def label(text: str, min_evidence: int = 1) -> tuple[Script, dict[str, int]]:
     """Label from unambiguous characters only.
 
     >>> label("我們這裡")[0], label("我们这里")[0], label("OK 123")[0]
     ('hant', 'hans', 'none')
+    >>> label("𠀀𪚥們")[1]["unknown"], label("𠀀𪚥們")[0]
+    (2, 'hant')
     """
     s_only, t_only = _count(text, "s_only"), _count(text, "t_only")
-    counts = {"simplified_only": s_only, "traditional_only": t_only, "cjk": len(_CJK_RE.findall(text))}
+    counts = {"simplified_only": s_only, "traditional_only": t_only, "cjk": sum(map(len, _CJK_RUN_RE.findall(text))),
+              "unknown": _unknown(text)}
     if s_only + t_only < min_evidence or s_only == t_only:
         return "none", counts
     return ("hant" if t_only > s_only else "hans"), counts
 
 
+# Phrase evidence (資訊, 軟體) costs two whole-text conversions, so it is read only
+# when the characters do not decide, and only on this many leading characters.
+PHRASE_SAMPLE = 4000
+
+
 def variant_of(text: str, script: Script) -> tuple[Variant | None, dict[str, int]]:
-    """Regional standard: Taiwan / Hong Kong forms and Taiwan phrasing for Traditional.
+    """Regional standard: Taiwan / Hong Kong forms, then Taiwan phrasing when forms do not decide.
 
     >>> variant_of("使用者的資訊在晶片裡", "hant")[0]
+    'tw'
+    >>> variant_of("軟體", "hant")[0]
     'tw'
     """
     if script == "hans":
         return "cn", {}
     if script != "hant":
         return None, {}
-    plain, phrased = converter("tw2s").convert(text), converter("tw2sp").convert(text)
-    tw_phrases = (sum(a != b for a, b in zip(plain, phrased, strict=True)) if len(plain) == len(phrased)
-                  else Levenshtein.distance(plain, phrased))
-    tw = _count(text, "tw_only") + tw_phrases - _count(text, "not_tw")
+    tw = _count(text, "tw_only") - _count(text, "not_tw")
     hk = _count(text, "hk_only") - _count(text, "not_hk")
+    tw_phrases = 0
+    if tw <= max(hk, 0) and hk <= max(tw, 0):  # the forms leave it open
+        sample = text[:PHRASE_SAMPLE]
+        plain, phrased = converter("tw2s").convert(sample), converter("tw2sp").convert(sample)
+        tw_phrases = (sum(a != b for a, b in zip(plain, phrased, strict=True)) if len(plain) == len(phrased)
+                      else Levenshtein.distance(plain, phrased))
+        tw += tw_phrases
     counts = {"tw_evidence": tw, "hk_evidence": hk, "tw_phrases": tw_phrases}
     if tw > max(hk, 0):
         return "tw", counts
@@ -141,13 +184,57 @@ def _aligned(a: str, b: str) -> list[int | None]:
                 out[op.src_start + k] = op.dest_start + k
     return out
 
+# A clause boundary: OpenCC's phrases never cross these, so converting a clause on
+# its own gives the same result as converting it inside the whole text.
+_BOUNDARY_RE = re.compile(f"[^{CJK_CLASS}]")
+# How far a window reaches for a clause boundary on each side of a suspect character.
+WINDOW = 24
 
-def _name_like(text: str, i: int, suggest: str) -> str | None:
-    # A short quoted run is usually a brand or title (华为“乾崮”).
+
+def _windows(text: str, suspects: list[int]) -> list[tuple[int, int]]:
+    """Merged [start, end) windows around the suspects, cut at clause boundaries."""
+    out: list[tuple[int, int]] = []
+    for i in suspects:
+        lo = max(0, i - WINDOW)
+        left = [m.end() for m in _BOUNDARY_RE.finditer(text, lo, i)]
+        start = left[-1] if left else lo
+        m = _BOUNDARY_RE.search(text, i + 1, min(len(text), i + 1 + WINDOW))
+        end = m.start() if m else min(len(text), i + 1 + WINDOW)
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _round_trip(text: str, suspects: list[int], there: str, back: str) -> Iterator[tuple[int, str, int | None]]:
+    """For each suspect: (its offset, the converted window, its slot in that window).
+
+    Only short windows around the suspects go through OpenCC, all in one call per
+    direction (joined by newlines, which no phrase crosses); a whole-text round trip
+    would cost most of the detection time on clean text.
+    """
+    windows = _windows(text, suspects)
+    pieces = [text[a:b] for a, b in windows]
+    converted = converter(back).convert(converter(there).convert("\n".join(pieces))).split("\n")
+    if len(converted) != len(pieces):  # a window held a newline-like character: go piece by piece
+        converted = [converter(back).convert(converter(there).convert(p)) for p in pieces]
+    k = 0
+    for (a, b), piece, conv in zip(windows, pieces, converted, strict=True):
+        where = _aligned(piece, conv)
+        while k < len(suspects) and suspects[k] < b:
+            yield suspects[k], conv, where[suspects[k] - a]
+            k += 1
+
+
+def _name_like(text: str, i: int, suggest: str, one_script: frozenset[str] = frozenset()) -> str | None:
+    # A short quoted run is usually a brand or title that may use a shared character on
+    # purpose (华为“乾崮”), unless it also holds characters of one script only: in “國家队”
+    # or “反向合资” the quotes hold a word with a stray, not a name.
     left = max((text.rfind(q, max(0, i - 4), i) for q in _OPEN_QUOTES), default=-1)
     if left >= 0:
-        right = [text.find(q, i + 1, i + 5) for q in _CLOSE_QUOTES]
-        if any(r >= 0 for r in right):
+        right = [r for q in _CLOSE_QUOTES if (r := text.find(q, i + 1, i + 5)) >= 0]
+        if right and not one_script.intersection(text[left + 1:min(right)]):
             return "quoted_name"
     # A suggestion outside the common plane means the "correct" form is rare in practice.
     if any(ord(c) > 0xFFFF or 0x3400 <= ord(c) <= 0x4DBF for c in suggest):
@@ -194,13 +281,11 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
     if script != "none":
         minority = ("s_only", "s_ambiguous") if script == "hant" else ("t_only", "t_ambiguous")
         only = classes()[minority[0]]
+        one_script = classes()["s_only"] | classes()["t_only"]
         suspects = [m.start() for m in _class_re(text, *minority).finditer(text)]
         if suspects:
             there, back = ROUND_TRIPS.get((script, variant), ROUND_TRIPS[(script, None)])
-            converted = converter(back).convert(converter(there).convert(text))
-            where = _aligned(text, converted)
-            for i in suspects:
-                j = where[i]
+            for i, converted, j in _round_trip(text, suspects, there, back):
                 if j is None or converted[j] == text[i]:
                     continue  # a phrase protects it, or the slot moved
                 suggest = converted[j]
@@ -208,7 +293,7 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
                     start=i, text=text[i], suggest=suggest,
                     kind="only" if text[i] in only else "ambiguous",
                     evidence=_words(converted, j, suggest),
-                    name_like=_name_like(text, i, suggest),
+                    name_like=_name_like(text, i, suggest, one_script),
                 ))
     counts["candidates"] = len(candidates)
     return Detection(script, variant, counts, tuple(candidates), lexicon(text, script))
@@ -261,3 +346,172 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
 def fold(text: str, script: Script, variant: Variant | None) -> str:
     """Fold an article to Simplified for matching, with regional phrasing reversed."""
     return converter(FOLDS.get((script, variant), "t2s")).convert(text)
+
+
+def conversion(mode: str, script: Script, variant: Variant | None) -> tuple[str, ...]:
+    """The OpenCC configurations, in order, that take an article to the mode's target.
+
+    Empty when there is nothing to convert: mode keep or repair, an article already
+    in the target, or an article labelled ``none`` (no evidence of its script).
+    Regional phrasing goes both ways (s2twp / tw2sp); between two Traditional
+    standards the way is through OpenCC's standard forms.
+
+    >>> conversion("tw", "hans", "cn"), conversion("hans", "hant", "tw"), conversion("hk", "hant", "tw")
+    (('s2twp',), ('tw2sp',), ('tw2t', 't2hk'))
+    >>> conversion("hans", "hans", "cn"), conversion("repair", "hant", "tw"), conversion("hant", "none", None)
+    ((), (), ())
+    """
+    target = TARGETS.get(mode)
+    if target is None or script == "none" or (script, variant) == target:
+        return ()
+    if mode == "hans":
+        return () if script == "hans" else (FOLDS.get((script, variant), "t2s"),)
+    if script == "hans":
+        return ({"hant": "s2t", "tw": "s2twp", "hk": "s2hk"}[mode],)
+    to_standard = {"tw": ("tw2t",), "hk": ("hk2t",)}.get(variant or "", ())
+    return to_standard + {"hant": (), "tw": ("t2tw",), "hk": ("t2hk",)}[mode]
+
+
+def convert(text: str, configs: Iterable[str]) -> tuple[str, int]:
+    """Apply OpenCC configurations in order; return the text and how many characters changed.
+
+    >>> convert("软件信息", ["s2twp"])
+    ('軟體資訊', 4)
+    """
+    out = text
+    for config in configs:
+        out = converter(config).convert(out)
+    # Edit distance, not a position-wise count: a phrase may change length (U盘 → 隨身碟)
+    # and shift everything after it.
+    return (text, 0) if out == text else (out, Levenshtein.distance(text, out))
+
+
+def locate(detection: Detection, raw: str, text: str) -> Detection:
+    """Map each candidate from its offset in the raw article to its offset in ``text``.
+
+    ``text`` is the article after splitting and normalization (title and credits
+    cut, punctuation widened, paragraphs joined); an alignment of the two carries
+    the offsets over. A candidate whose character is not found there gets None.
+
+    >>> raw = "標題\\n\\n他在這裡，TOP10里面還有。"
+    >>> d = locate(detect(raw), raw, "他在這裡,TOP10里面還有。")
+    >>> [(c.start, c.at) for c in d.candidates]
+    [(14, 10)]
+    """
+    if not detection.candidates:
+        return detection
+    where = _aligned(raw, text)
+    located = []
+    for c in detection.candidates:
+        j = where[c.start]
+        located.append(replace(c, at=j if j is not None and text[j] == c.text else None))
+    return replace(detection, candidates=tuple(located))
+
+
+def repair(text: str, spans: Iterable[Span], detection: Detection) -> tuple[str, int]:
+    """Write each definite span's suggestion into ``text`` where :func:`locate` found it.
+
+    Only definite spans are passed in; advisories (proper nouns, no evidence) never are.
+    Returns the text and the number of characters replaced.
+    """
+    at = {c.start: c.at for c in detection.candidates}
+    chars = list(text)
+    n = 0
+    for span in spans:
+        for k, (old, new) in enumerate(zip(span.text, span.suggest, strict=True)):
+            j = at.get(span.start + k)
+            if j is not None and chars[j] == old:
+                chars[j] = new
+                n += 1
+    return ("".join(chars), n) if n else (text, 0)
+
+
+# ---- `toolkit detect`: a report per file and per article ------------------------
+
+CONTEXT = 8  # characters of context shown on each side of a span
+
+
+def _context(raw: str, span: Span) -> str:
+    """The span in a little context on one line: 那些車企，TOP10[里→裡]面還有很多."""
+    left = raw[max(0, span.start - CONTEXT):span.start]
+    right = raw[span.end:span.end + CONTEXT]
+    return " ".join(f"{left}[{span.text}→{span.suggest}]{right}".split())
+
+
+def _span_json(raw: str, span: Span) -> dict[str, Any]:
+    return {**span.to_json(), "context": _context(raw, span)}
+
+
+def detect_files(files: Iterable[tuple[str, bytes]], config: Config | None = None) -> dict[str, Any]:
+    """Decode, split and detect every article of ``files`` ((name, bytes) pairs).
+
+    Spans are resolved with evidence from all the files together, as ``clean`` does.
+    Returns ``{"files": [...], "totals": {...}}``; a file that cannot be decoded has
+    a ``reason`` and no articles.
+    """
+    from .pipeline import file_id  # local import: pipeline imports this module
+
+    config = config or Config()
+    found: list[tuple[dict[str, Any], list[tuple[str, str | None, Detection]]]] = []
+    corpus: dict[str, set[str]] = {}
+    for name, data in files:
+        decoded = decode_bytes(data, config.encoding)
+        if isinstance(decoded, Rejected):
+            found.append(({"file": name, "encoding": None, "reason": decoded.reason, "detail": decoded.detail}, []))
+            continue
+        text = decoded.text
+        articles = []
+        for seg in find_segments(text, config.split):
+            if seg.kind != "article":
+                continue
+            raw = text[seg.start:seg.end]
+            d = detect(raw, config.script.min_evidence)
+            corpus.setdefault(d.script, set()).update(d.lexicon)
+            articles.append((raw, text[seg.title[0]:seg.title[1]] if seg.title else None, d))
+        found.append(({"file": name, "encoding": decoded.encoding}, articles))
+    out_files = []
+    totals: dict[str, Any] = {"files": len(found), "articles": 0, "mixed_spans": 0, "advisories": 0,
+                              "scripts": {}}
+    for info, articles in found:
+        rows = []
+        for n, (raw, title, d) in enumerate(articles):
+            spans, advisories = resolve(d, corpus)
+            rows.append({
+                "id": f"{file_id(info['file'])}:{n}", "article": n, "title": title, "script": d.script, "variant": d.variant, "chars": len(raw),
+                "counts": {k: v for k, v in d.counts.items()},
+                "mixed_spans": [_span_json(raw, s) for s in spans],
+                "advisories": [_span_json(raw, s) for s in advisories],
+            })
+            totals["articles"] += 1
+            totals["mixed_spans"] += len(spans)
+            totals["advisories"] += len(advisories)
+            totals["scripts"][d.script] = totals["scripts"].get(d.script, 0) + 1
+        out_files.append({**info, "articles": rows})
+    totals["scripts"] = dict(sorted(totals["scripts"].items()))
+    return {"files": out_files, "totals": totals}
+
+
+def detect_table(report: Mapping[str, Any]) -> str:
+    """The :func:`detect_files` report as plain text for people."""
+    lines = []
+    for f in report["files"]:
+        if "reason" in f:
+            lines.append(f"{f['file']}: {f['reason']} ({f['detail']})")
+            continue
+        lines.append(f"{f['file']} ({f['encoding']}): {len(f['articles'])} articles")
+        for a in f["articles"]:
+            c = a["counts"]
+            label = a["script"] + (f"/{a['variant']}" if a["variant"] else "")
+            title = (a["title"] or "")[:24]
+            lines.append(f"  #{a['article']:<3} {label:<9} simplified-only {c['simplified_only']:>5}  "
+                         f"traditional-only {c['traditional_only']:>5}  cjk {c['cjk']:>6}  "
+                         f"spans {len(a['mixed_spans'])}  advisories {len(a['advisories'])}  {title}")
+            for s in a["mixed_spans"]:
+                lines.append(f"       span     {s['start']:>6}  {s['reason']:<22} {s['context']}")
+            for s in a["advisories"]:
+                lines.append(f"       advisory {s['start']:>6}  {s['reason']:<22} {s['context']}")
+    t = report["totals"]
+    scripts = ", ".join(f"{k} {v}" for k, v in t["scripts"].items()) or "none"
+    lines.append(f"{t['articles']} articles in {t['files']} files ({scripts}): "
+                 f"{t['mixed_spans']} mixed-script spans, {t['advisories']} advisories")
+    return "\n".join(lines) + "\n"
