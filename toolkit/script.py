@@ -13,7 +13,7 @@ elsewhere in the article or corpus; otherwise it is an advisory.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -300,7 +300,7 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
 
 
 def resolve(
-    detection: Detection, corpus: Mapping[str, Iterable[str]] | None = None
+    detection: Detection, corpus: Mapping[str, Container[str]] | None = None
 ) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
     """Split candidates into definite strays and advisories.
 
@@ -313,7 +313,7 @@ def resolve(
     >>> [(s.text, s.suggest, s.reason) for s in resolve(d, {"hant": {"裡面"}})[0]]
     [('里', '裡', 'evidence_in_corpus')]
     """
-    seen = set(corpus.get(detection.script, ())) if corpus else set()
+    seen: Container[str] = corpus.get(detection.script, ()) if corpus else ()  # a set: no copy per article
     definite: list[Span] = []
     advisory: list[Span] = []
     for c in detection.candidates:
