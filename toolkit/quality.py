@@ -19,16 +19,17 @@ Definitions (all on the cleaned text; ratios over non-whitespace characters):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
 
+import numpy as np
+
 from .config import QualityConfig
 from .normalize import protected_spans
-from .tables import CJK_CLASS
+from .tables import CJK_RANGES
 
-# 〇 (U+3007) is written as a hanzi numeral (二〇二五年) though it sits among the symbols.
-_CJK_RE = re.compile(f"[{CJK_CLASS}\u3007]")
 _MOJIBAKE_RE = re.compile("锟斤拷|烫烫烫|屯屯屯")
 # An ASCII , ; ! ? glued to the next character, not inside a number: Latin text puts a
 # space after these, so such a mark in Chinese text is most likely Chinese punctuation
@@ -52,6 +53,9 @@ def halfwidth_left(text: str) -> int:
 def repeated_share(text: str, n: int = 13) -> float:
     """Share of n-character windows already seen earlier in the text.
 
+    Each distinct window is new once, so the repeated ones are the windows minus the
+    distinct windows, counted on 64-bit rolling hashes (vectorized).
+
     >>> unit = "".join(chr(0x4E00 + i) for i in range(200))
     >>> repeated_share(unit), repeated_share(unit * 2)
     (0.0, 0.4845)
@@ -61,15 +65,36 @@ def repeated_share(text: str, n: int = 13) -> float:
     total = len(text) - n + 1
     if total <= 0:
         return 0.0
-    seen: set[str] = set()
-    repeated = 0
-    for i in range(total):
-        gram = text[i:i + n]
-        if gram in seen:
-            repeated += 1
-        else:
-            seen.add(gram)
-    return round(repeated / total, 4)
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    h = np.zeros(total, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            h = h * _POLY + cps[k:k + total]
+    h.sort()
+    distinct = 1 + int(np.count_nonzero(h[1:] != h[:-1]))
+    return round((total - distinct) / total, 4)
+
+
+_POLY = np.uint64(0x100000001B3)  # FNV-64 prime: an odd multiplier mixes every code point in
+_SPACE, _CJK, _PUNCT, _DIGIT = 1, 2, 4, 8
+
+
+@functools.cache
+def _class_table() -> np.ndarray:
+    """uint8 flags per code point; a lookup in numpy counts ten times faster than large regex classes."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    for c in range(0x20000):  # no space, punctuation or digit lies above the SMP
+        ch = chr(c)
+        if ch.isspace():
+            table[c] |= _SPACE
+        elif ch.isdecimal():
+            table[c] |= _DIGIT
+        elif unicodedata.category(ch).startswith("P"):
+            table[c] |= _PUNCT
+    for lo, hi in CJK_RANGES:
+        table[lo:hi + 1] |= _CJK
+    table[0x3007] |= _CJK  # 〇 is written as a hanzi numeral (二〇二五年) though it sits among the symbols
+    return table
 
 
 def signals(text: str, **extra: Any) -> dict[str, Any]:
@@ -79,11 +104,11 @@ def signals(text: str, **extra: Any) -> dict[str, Any]:
     >>> s["chars"], s["cjk_ratio"], s["digit_ratio"]
     (15, 0.1429, 0.2143)
     """
-    visible = [c for c in text if not c.isspace()]
-    n = len(visible) or 1
-    cjk = len(_CJK_RE.findall(text))
-    punct = sum(1 for c in visible if unicodedata.category(c).startswith("P"))
-    digits = sum(1 for c in visible if c.isdecimal())
+    flags = _class_table()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+    n = (len(text) - int(np.count_nonzero(flags & _SPACE))) or 1
+    cjk = int(np.count_nonzero(flags & _CJK))
+    punct = int(np.count_nonzero(flags & _PUNCT))
+    digits = int(np.count_nonzero(flags & _DIGIT))
     out: dict[str, Any] = {
         "chars": len(text),
         "cjk_ratio": round(cjk / n, 4),
