@@ -12,8 +12,10 @@ import gzip
 import json
 import os
 import pickle
+import stat
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -59,6 +61,9 @@ def discover(inputs: Sequence[str]) -> list[InputFile]:
 
 
 def read_input(f: InputFile) -> bytes:
+    """The bytes of one input, gunzipped; OSError for anything but a readable regular file."""
+    if f.path is not None and not stat.S_ISREG(f.path.stat().st_mode):
+        raise OSError(f"not a regular file: {f.rel}")  # a FIFO or device would block or never end
     data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
     if f.rel.endswith(".gz") or data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
@@ -119,7 +124,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         for f in files:
             try:
                 data = read_input(f)
-            except (OSError, EOFError, gzip.BadGzipFile) as err:
+            except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as err:
                 msg = f"cannot read {f.rel}: {getattr(err, 'strerror', None) or err}"
                 if warn:
                     warn(msg)
