@@ -3,8 +3,9 @@
 Kinds seen in Chinese data and what happens to them:
 
 - ``utf8_as_latin1``: UTF-8 bytes read as Latin-1 or cp1252 (``è·¨å›½`` = 跨国): repaired.
-- ``gbk_as_latin1``: GB18030/GBK (or Big5) bytes read as Latin-1 or cp1252 and saved as UTF-8
-  (``¼ò½é£º`` = 简介：): repaired.
+- ``gbk_as_latin1`` / ``big5_as_latin1``: GB18030/GBK or Big5 bytes read as Latin-1 or cp1252 and
+  saved as UTF-8 (``¼ò½é£º`` = 简介：): repaired; a short run that reads as Chinese both ways takes
+  the family most of the text's runs decided on.
 - ``utf8_as_gbk``: UTF-8 bytes read as GBK (``璺ㄥ浗`` = 跨国): repaired when every byte survived,
   i.e. the text re-encodes to bytes that are valid UTF-8.
 - ``锟斤拷`` (U+FFFD read as GBK), ``烫烫烫`` / ``屯屯屯`` (uninitialised memory), U+FFFD itself and
@@ -81,8 +82,8 @@ class Repair:
     kind: str
 
 
-def _from_single_bytes(run: str) -> str | None:
-    """The repaired text of a run of Latin-1/cp1252 characters, or None."""
+def _from_single_bytes(run: str, prefer: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """(repaired text, kind) for a run of Latin-1/cp1252 characters, or None."""
     high = [ch for ch in run if ord(ch) > 0x7F]
     if len(high) < 2 or not _LATIN1.search(run):  # one byte is never a whole CJK character
         return None
@@ -95,17 +96,17 @@ def _from_single_bytes(run: str) -> str | None:
         # Strict UTF-8 over several high bytes is a strong signal; still ask for a result
         # beyond Latin-1 (CJK, general punctuation) so accented words are never touched.
         if any(ord(ch) >= 0x800 for ch in text) and text.encode("utf-8") == data:
-            return text
+            return text, "utf8_as_latin1"
         return None
     if sum(0xA0 <= ord(ch) <= 0xFF for ch in high) / len(high) < _MIN_LATIN1_SHARE:
         return None
-    best = best_chinese(data, ())
+    best = best_chinese(data, prefer)
     if best is None:
         return None
     codec, text, score = best
     if score < _MIN_SCORE or not count_matches(_CJK_RE, text) or text.encode(codec) != data:
         return None
-    return text
+    return text, "gbk_as_latin1" if codec == "gb18030" else "big5_as_latin1"
 
 
 def _from_gbk(token: str) -> str | None:
@@ -134,14 +135,19 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     ('Café ——“好”', [])
     """
     found: list[tuple[int, int, str, str]] = []  # (start, end, repaired, kind) in the input
-    for m in _LATIN_RUN.finditer(text):
-        if m.group().isascii():
-            continue
-        fixed = _from_single_bytes(m.group())
-        if fixed is not None:
-            kind = "utf8_as_latin1" if fixed.encode("utf-8") == m.group().translate(_TO_BYTES).encode("latin-1") \
-                else "gbk_as_latin1"
-            found.append((m.start(), m.end(), fixed, kind))
+    runs = [m for m in _LATIN_RUN.finditer(text) if not m.group().isascii()]
+    first = [_from_single_bytes(m.group()) for m in runs]
+    # GB and Big5 bytes decode each other: ties on a short run go to the text's main family.
+    weight = {"gb18030": 0, "big5hkscs": 0}
+    for m, got in zip(runs, first, strict=True):
+        if got is not None and got[1] != "utf8_as_latin1":
+            weight["gb18030" if got[1] == "gbk_as_latin1" else "big5hkscs"] += len(m.group())
+    prefer = (max(weight, key=lambda codec: weight[codec]),) if any(weight.values()) else ()
+    for m, got in zip(runs, first, strict=True):
+        if got is not None and got[1] != "utf8_as_latin1" and prefer:
+            got = _from_single_bytes(m.group(), prefer)
+        if got is not None:
+            found.append((m.start(), m.end(), *got))
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     # UTF-8 read as GBK leaves characters outside the common set (rare ideographs, kana,
     # Cyrillic, symbols); tokens of ASCII and common ideographs only are not tried.

@@ -143,7 +143,8 @@ def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config)
 
     def rejected(line_no: int, text: str, reason: str, detail: str, meta: dict[str, Any] | None = None) -> Processed:
         doc = Document(id=f"{stem}:{line_no}", text=text, origin=origin(line_no, 0, len(text)), index=index,
-                       meta=meta)
+                       meta=meta, quality=signals(text, minority_chars=0, halfwidth_fixed=0, boilerplate_lines=0,
+                                                  mixed_candidates=0, **mojibake.signals(text)))
         return Processed(doc, script.detect(""), Removal(reason, detail), "")
 
     for line_no, line in enumerate(decoded.text.split("\n"), 1):
