@@ -30,11 +30,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import chardet
+import numpy as np
 
 from .tables import CJK_RANGES
 
 __all__ = [
-    "Decoded", "Rejected", "best_chinese", "chinese_score", "common_chars", "common_re", "count_matches", "decode_bytes",
+    "CJK_FLAG", "COMMON_FLAG", "Decoded", "Rejected", "best_chinese", "chinese_score", "common_chars", "count_matches",
+    "decode_bytes", "flag_table",
 ]
 
 
@@ -151,9 +153,7 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
 
 
 _ASCII_TEXT = ((0x20, 0x7E), (0x09, 0x0D))
-_TEXTLIKE_RE = re.compile(f"[{_char_class(_ASCII_TEXT + _NEUTRAL_RANGES + _CJK_RANGES + _TEXTLIKE_RANGES)}]")
 _CJK_RE = re.compile(f"[{_char_class(_CJK_RANGES)}]")
-_JUDGED_RE = re.compile(f"[^{_char_class(((0, 0x7F), *_NEUTRAL_RANGES))}]")
 
 
 class _Stats(NamedTuple):
@@ -185,11 +185,6 @@ def common_chars() -> frozenset[str]:
     return frozenset(chars)
 
 
-@functools.cache
-def common_re() -> re.Pattern[str]:
-    return re.compile("[" + "".join(sorted(common_chars())) + "]")
-
-
 def _add_cjk(chars: set[str], pair: bytes, codec: str) -> None:
     try:
         ch = pair.decode(codec)
@@ -209,14 +204,40 @@ def chinese_score(text: str) -> float:
     Readings in the wrong family produce kana, bopomofo, symbols and rare characters, so this
     is how GB18030 and Big5 bytes, which decode each other without error, are told apart.
     """
-    judged = count_matches(_JUDGED_RE, text)
-    return count_matches(common_re(), text) / judged if judged else 0.0
+    flags = _flags(text)
+    judged = np.count_nonzero(flags & _JUDGED)
+    return int(np.count_nonzero(flags & _COMMON)) / int(judged) if judged else 0.0
 
 
 def _stats(text: str) -> _Stats:
-    cjk = count_matches(_CJK_RE, text)
-    common = count_matches(common_re(), text) if cjk else 0
-    return _Stats(len(text), count_matches(_TEXTLIKE_RE, text), cjk, common)
+    flags = _flags(text)
+    count = np.count_nonzero
+    return _Stats(len(text), int(count(flags & _TEXTLIKE)), int(count(flags & _CJK)), int(count(flags & _COMMON)))
+
+
+# Per-code-point flags looked up in numpy: regexes with these large classes scan ten times slower.
+_TEXTLIKE, _CJK, _COMMON, _JUDGED = 1, 2, 4, 8
+CJK_FLAG, COMMON_FLAG = _CJK, _COMMON
+
+
+@functools.cache
+def flag_table() -> np.ndarray:
+    """uint8 flags for every code point: text-like, CJK ideograph, common Chinese, judged by the score."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    for lo, hi in _ASCII_TEXT + _NEUTRAL_RANGES + _CJK_RANGES + _TEXTLIKE_RANGES:
+        table[lo:hi + 1] |= _TEXTLIKE
+    for lo, hi in _CJK_RANGES:
+        table[lo:hi + 1] |= _CJK
+    table[[ord(ch) for ch in common_chars()]] |= _COMMON
+    table[0x80:] |= _JUDGED
+    for lo, hi in _NEUTRAL_RANGES:
+        table[lo:hi + 1] &= ~np.uint8(_JUDGED)
+    return table
+
+
+def _flags(text: str) -> np.ndarray:
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return flag_table()[codes]
 
 
 def _strict(data: bytes, codec: str) -> str | None:

@@ -21,15 +21,14 @@ The module is pure: no I/O, no mutable module state.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .decode import best_chinese, chinese_score, common_chars, count_matches
-from .tables import CJK_CLASS, CJK_RANGES
+from .decode import CJK_FLAG, COMMON_FLAG, best_chinese, chinese_score, count_matches, flag_table
+from .tables import CJK_CLASS
 
 __all__ = ["Repair", "repair", "signals"]
 
@@ -53,23 +52,10 @@ _MIN_LATIN1_SHARE = 0.5  # GB/Big5 bytes read as Latin-1 are almost all A0-FF le
 _MARKERS = {"kunjinkao": re.compile("锟斤拷"), "tang": re.compile("烫{3,}"), "tun": re.compile("屯{3,}")}
 _RARE_BURST = 3  # consecutive uncommon CJK characters that count as a burst
 
-# Character classes, looked up per code point in numpy (regexes over the 9,000 common
-# characters run at a tenth of the speed).
-_OTHER, _RARE, _COMMON, _LATIN1_CLASS = 0, 1, 2, 3
 
 
-@functools.cache
-def _class_table() -> np.ndarray:
-    table = np.zeros(0x110000, dtype=np.uint8)
-    for lo, hi in CJK_RANGES:
-        table[lo:hi + 1] = _RARE
-    table[[ord(ch) for ch in common_chars()]] = _COMMON
-    table[0xA0:0x100] = _LATIN1_CLASS
-    return table
-
-
-def _classes(text: str) -> np.ndarray:
-    return _class_table()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +134,10 @@ def repair(text: str) -> tuple[str, list[Repair]]:
             got = _from_single_bytes(m.group(), prefer)
         if got is not None:
             found.append((m.start(), m.end(), *got))
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = _codes(text)
     # UTF-8 read as GBK leaves characters outside the common set (rare ideographs, kana,
     # Cyrillic, symbols); tokens of ASCII and common ideographs only are not tried.
-    odd = (codes > 0x7F) & (_class_table()[codes] != _COMMON)
+    odd = (codes > 0x7F) & ((flag_table()[codes] & COMMON_FLAG) == 0)
     if odd.any():
         before = np.concatenate(([0], np.cumsum(odd)))
         taken = [(a, b) for a, b, _, _ in found]
@@ -204,16 +190,17 @@ def signals(text: str) -> dict[str, Any]:
     False
     """
     chars = len(text)
-    classes = _classes(text)
-    counts = np.bincount(classes, minlength=4)
-    rare, latin1 = int(counts[_RARE]), int(counts[_LATIN1_CLASS])
-    cjk = rare + int(counts[_COMMON])
+    codes = _codes(text)
+    flags = flag_table()[codes]
+    rare_mask = (flags & (CJK_FLAG | COMMON_FLAG)) == CJK_FLAG
+    rare, cjk = int(np.count_nonzero(rare_mask)), int(np.count_nonzero(flags & CJK_FLAG))
+    latin1 = int(np.count_nonzero((codes >= 0xA0) & (codes <= 0xFF)))
     out: dict[str, Any] = {
         "mojibake_fffd_ratio": round(text.count("\ufffd") / chars, 4) if chars else 0.0,
         **{f"mojibake_{name}": count_matches(pattern, text) for name, pattern in _MARKERS.items()},
         "mojibake_latin1_density": round(latin1 / (latin1 + cjk), 4) if latin1 + cjk else 0.0,
         "mojibake_rare_cjk": round(rare / cjk, 4) if cjk else 0.0,
-        "mojibake_rare_bursts": _bursts(classes == _RARE) if rare else 0,
+        "mojibake_rare_bursts": _bursts(rare_mask) if rare else 0,
     }
     out["mojibake_suspect"] = bool(
         out["mojibake_fffd_ratio"] or out["mojibake_kunjinkao"] or out["mojibake_tang"] or out["mojibake_tun"]
