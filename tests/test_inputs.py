@@ -178,6 +178,33 @@ def test_every_kind_of_bad_input_is_reported_and_the_run_goes_on(tmp_path: Path)
     assert [r["source"] for r in lines(out / "corpus.jsonl")] == ["某報"]
 
 
+def test_unlistable_directory_and_directory_link_are_reported(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = tmp_path / "in"
+    (inputs / "locked").mkdir(parents=True)
+    (inputs / "locked" / "hidden.txt").write_text(ARTICLE, encoding="utf-8")
+    (inputs / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (inputs / "link").symlink_to(inputs / "locked", target_is_directory=True)
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:  # permissions cannot deny root, so deny the listing here
+        if Path(path) == inputs / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["clean", str(inputs), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "Warning: cannot read link: a link to a directory (not followed)",
+        "Warning: cannot read locked: cannot list directory: Permission denied",
+    ]
+    removed = {r["id"]: r["reason"] for r in lines(out / "removed.jsonl")}
+    assert removed == {"link:file": "unreadable", "locked:file": "unreadable"}
+    assert [r["id"] for r in lines(out / "corpus.jsonl")] == ["a:0"]
+
+
 def test_missing_input_among_good_ones_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["clean", str(SIMP), str(tmp_path / "nope.jsonl"), "--out", str(out)])

@@ -33,6 +33,7 @@ from .script import converter
 class InputFile:
     rel: str  # path relative to its input root, "/"-separated
     path: Path | None  # None for standard input
+    error: str | None = None  # why it cannot be read, when known at discovery (a directory not listable)
 
 
 def discover(inputs: Sequence[str]) -> list[InputFile]:
@@ -47,8 +48,9 @@ def discover(inputs: Sequence[str]) -> list[InputFile]:
             continue
         path = Path(item)
         if path.is_dir():
-            files = sorted((p for p in path.rglob("*") if not p.is_dir()), key=lambda p: p.relative_to(path).parts)
-            found.extend(InputFile(p.relative_to(path).as_posix(), p) for p in files)
+            entries = sorted(_walk(path), key=lambda e: e[0].relative_to(path).parts)
+            found.extend(InputFile(p.relative_to(path).as_posix() if p != path else path.name, p, error)
+                         for p, error in entries)
         else:
             found.append(InputFile(path.name, path))
     seen: dict[str, int] = {}
@@ -60,8 +62,28 @@ def discover(inputs: Sequence[str]) -> list[InputFile]:
     return unique
 
 
+def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """Every non-directory entry under ``root``, plus each directory that cannot be listed.
+
+    A directory that cannot be listed is yielded with its error, so it is reported as
+    unreadable instead of silently contributing nothing (``rglob`` skips it). Symbolic links
+    to directories are not followed (loops) and are reported the same way.
+    """
+    failed: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=failed.append):
+        base = Path(dirpath)
+        yield from ((base / name, None) for name in filenames)
+        yield from ((base / name, "a link to a directory (not followed)")
+                    for name in dirnames if (base / name).is_symlink())
+    for err in failed:
+        if err.filename is not None:
+            yield Path(err.filename), f"cannot list directory: {err.strerror or err}"
+
+
 def read_input(f: InputFile) -> bytes:
     """The bytes of one input, gunzipped; OSError for anything but a readable regular file."""
+    if f.error is not None:
+        raise OSError(f.error)
     if f.path is not None and not stat.S_ISREG(f.path.stat().st_mode):
         raise OSError(f"not a regular file: {f.rel}")  # a FIFO or device would block or never end
     data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
