@@ -214,6 +214,24 @@ def test_missing_input_among_good_ones_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_output_directory_that_refuses_files_is_left_untouched(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit.io
+
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:  # root ignores permissions, so refuse here
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(toolkit.io.tempfile, "NamedTemporaryFile", refuse)
+    result = runner.invoke(app, ["clean", str(SIMP), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"Error: cannot write to output directory {out}: Permission denied "
+                                          "(choose another --out or fix its permissions)"]
+    assert list(out.iterdir()) == []
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_read_only_output_directory(tmp_path: Path) -> None:
     out = tmp_path / "ro"

@@ -116,9 +116,9 @@ def dumps(obj: Any) -> str:
 def prepare_output(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "diffs").mkdir(exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe.", delete=True)
         probe.close()
+        (out / "diffs").mkdir(exist_ok=True)  # after the probe: a failed run leaves nothing behind
     except OSError as err:
         raise OutputError(f"cannot write to output directory {out}: {err.strerror or err}",
                           "choose another --out or fix its permissions") from None
