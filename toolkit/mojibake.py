@@ -41,8 +41,8 @@ _SINGLE_BYTE = "\\x21-\\x7e" + _HIGH_BYTE
 # A run of characters that one byte each could have produced (pure ASCII runs are skipped).
 _LATIN_RUN = re.compile(f"[{_SINGLE_BYTE}]+")
 _LATIN1 = re.compile("[\\xa0-\\xff]")
-# Whitespace-free tokens holding CJK: candidates for UTF-8 read as GBK (ASCII spaces never sit
-# inside a multibyte character, so a token is a whole run of the original bytes).
+# Whitespace-free tokens: candidates for UTF-8 read as GBK (ASCII whitespace never sits inside
+# a multibyte character, so a token is a whole run of the original bytes).
 _TOKEN = re.compile("[^ \\t\\n\\r\\f\\v]+")
 _CJK_RE = re.compile(f"[{CJK_CLASS}]")
 
@@ -51,7 +51,6 @@ _MIN_LATIN1_SHARE = 0.5  # GB/Big5 bytes read as Latin-1 are almost all A0-FF le
 
 _MARKERS = {"kunjinkao": re.compile("锟斤拷"), "tang": re.compile("烫{3,}"), "tun": re.compile("屯{3,}")}
 _RARE_BURST = 3  # consecutive uncommon CJK characters that count as a burst
-
 
 
 def _codes(text: str) -> np.ndarray:
@@ -77,12 +76,14 @@ def _from_single_bytes(run: str, prefer: tuple[str, ...] = ()) -> tuple[str, str
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = None
-    if text is not None:
-        # Strict UTF-8 over several high bytes is a strong signal; still ask for a result
-        # beyond Latin-1 (CJK, general punctuation) so accented words are never touched.
-        if any(ord(ch) >= 0x800 for ch in text) and text.encode("utf-8") == data:
-            return text, "utf8_as_latin1"
+        text = ""
+    # Strict UTF-8 over several high bytes is a strong signal; still ask for a result beyond
+    # Latin-1 (CJK, general punctuation) so accented words are never touched. A UTF-8 reading
+    # into accented Latin letters (Ã© -> é) is Latin mojibake: out of scope, left alone. Other
+    # short UTF-8 readings may be GBK pairs (CB B5 is 说 and U+02F5), so GB and Big5 are tried.
+    if any(ord(ch) >= 0x800 for ch in text) and text.encode("utf-8") == data:
+        return text, "utf8_as_latin1"
+    if text and all(ord(ch) < 0x250 for ch in text):
         return None
     if sum(0xA0 <= ord(ch) <= 0xFF for ch in high) / len(high) < _MIN_LATIN1_SHARE:
         return None
@@ -117,6 +118,8 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     >>> fixed, done = repair("新华社 鏂板崕绀� 璺ㄥ浗杞︿紒")
     >>> fixed, [r.kind for r in done]
     ('新华社 鏂板崕绀� 跨国车企', ['utf8_as_gbk'])
+    >>> repair("他Ëµ")[0]  # GBK CB B5 is also valid UTF-8 (U+02F5)
+    '他说'
     >>> repair("Café ——“好”")
     ('Café ——“好”', [])
     """
@@ -139,10 +142,13 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     # Cyrillic, symbols); tokens of ASCII and common ideographs only are not tried.
     odd = (codes > 0x7F) & ((flag_table()[codes] & COMMON_FLAG) == 0)
     if odd.any():
+        repaired = np.zeros(len(text), dtype=bool)  # runs already repaired are not candidates again
+        for a, b, _, _ in found:
+            repaired[a:b] = True
         before = np.concatenate(([0], np.cumsum(odd)))
-        taken = [(a, b) for a, b, _, _ in found]
+        overlap = np.concatenate(([0], np.cumsum(repaired)))
         for m in _TOKEN.finditer(text):
-            if before[m.end()] == before[m.start()] or any(a < m.end() and m.start() < b for a, b in taken):
+            if before[m.end()] == before[m.start()] or overlap[m.end()] != overlap[m.start()]:
                 continue
             fixed = _from_gbk(m.group())
             if fixed is not None:
