@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from toolkit.cli import app
@@ -255,3 +257,29 @@ def test_jsonl_output_is_deterministic(tmp_path: Path) -> None:
         clean(str(tmp_path / "x.jsonl"), "--out", str(tmp_path / name))
         trees.append({p.name: p.read_bytes() for p in sorted((tmp_path / name).rglob("*")) if p.is_file()})
     assert trees[0] == trees[1]
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300), st.sampled_from(["x.txt", "x.jsonl"]))
+def test_random_bytes_never_stop_a_file(data: bytes, name: str) -> None:
+    info, items = process_file(data, name, 0, Config())
+    assert (info.reason is None) == bool(items)
+    assert [item.doc.index for item in items] == list(range(len(items)))
+    assert len({item.doc.id for item in items}) == len(items)
+
+
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda inner: st.lists(inner)
+                            | st.dictionaries(st.text(), inner), max_leaves=8)
+
+
+_LINE = st.text(st.characters(exclude_categories=["Cc", "Cs"]))  # control bytes make a file binary
+
+
+@given(st.lists(st.dictionaries(st.sampled_from(["text", "id", "url"]), _JSON_VALUES) | _LINE, max_size=6))
+def test_any_jsonl_lines_give_one_outcome_per_record(records: list[Any]) -> None:
+    data = "".join((json.dumps(r) if isinstance(r, dict) else r.replace("\n", " ")) + "\n" for r in records)
+    _info, items = process_file(data.encode(), "r.jsonl", 0, Config())
+    nonblank = [i for i, line in enumerate(data.split("\n"), 1) if line.strip()]
+    # every non-blank line is accounted for: as articles, or as one removed record
+    assert sorted({int(item.doc.id.split(":")[1].split(".")[0]) for item in items}) == nonblank
+    assert all(item.doc.origin.line == int(item.doc.id.split(":")[1].split(".")[0]) for item in items)
