@@ -88,6 +88,49 @@ def test_plain_utf8_is_a_strong_signal(seed: str) -> None:
     assert result == Decoded(SEED_TEXT[seed], "utf-8", None, 1.0, "utf8", True, 0)
 
 
+HK_SENTENCE = "佢哋冇嘢食，我哋去邊度？香港嘅茶餐廳好正。"  # HKSCS characters: not in Big5 or CP950
+
+
+def test_hkscs_characters_with_the_traditional_seed() -> None:
+    text = representable(TRADITIONAL, "big5hkscs", "big5hkscs") + "\n" + HK_SENTENCE
+    with pytest.raises(UnicodeEncodeError):
+        HK_SENTENCE.encode("cp950")
+    result = decoded(text.encode("big5hkscs"))
+    assert (result.text, result.encoding, result.strict) == (text, "big5hkscs", True)
+
+
+def test_short_hkscs_file() -> None:
+    result = decoded(HK_SENTENCE.encode("big5hkscs"))
+    assert (result.text, result.encoding) == (HK_SENTENCE, "big5hkscs")
+
+
+@pytest.mark.parametrize(("text", "codec", "encoding"),
+                         [("简介：中国汽车市场好", "gbk", "gb18030"), ("簡介：中國汽車市場好", "big5", "big5hkscs")])
+def test_ten_character_files(text: str, codec: str, encoding: str) -> None:
+    assert len(text) == 10
+    result = decoded(text.encode(codec))
+    assert (result.text, result.encoding, result.strict) == (text, encoding, True)
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_TEXT))
+def test_utf32_be_with_bom(seed: str) -> None:
+    text = SEED_TEXT[seed]
+    result = decoded(codecs.BOM_UTF32_BE + text.encode("utf-32-be"))
+    assert (result.text, result.encoding, result.method) == (text, "utf-32", "bom")
+
+
+def test_half_big5_half_utf8_traditional_seed() -> None:
+    text = representable(TRADITIONAL, "big5", "big5hkscs")
+    lines = text.split("\n")
+    half = len(lines) // 2
+    data = "\n".join(lines[:half]).encode("big5") + b"\n" + "\n".join(lines[half:]).encode("utf-8")
+    result = decoded(data)
+    assert result.text == text
+    assert (result.encoding, result.method, result.strict, result.replacements) == ("mixed", "mixed", True, 0)
+    first_utf8 = next(i for i in range(half, len(lines)) if not lines[i].isascii())
+    assert result.line_encodings == ((0, "big5hkscs"), (first_utf8, "utf-8"))
+
+
 def test_short_gbk_file() -> None:
     text = "简介：中国汽车市场"
     result = decoded(text.encode("gbk"))

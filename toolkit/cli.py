@@ -33,6 +33,7 @@ def clean(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("out"),
     config_file: Annotated[Path | None, typer.Option("--config", help="TOML file with per-stage settings.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Decode every input with this codec instead of detecting.")] = None,
+    text_field: Annotated[str | None, typer.Option(help="JSON Lines inputs: the field holding the text (default text).")] = None,
     keep: Annotated[str | None, typer.Option(help="Which copy of a duplicate cluster to keep: longest | first.")] = None,
     threshold: Annotated[float | None, typer.Option(help="Near-duplicate Jaccard threshold (default 0.8).")] = None,
     script_mode: Annotated[str | None, typer.Option(
@@ -47,7 +48,8 @@ def clean(
 
     try:
         config = load_config(config_file).with_overrides(dedup={"keep": keep, "threshold": threshold},
-                                                         script={"mode": script_mode})
+                                                         script={"mode": script_mode},
+                                                         input={"text_field": text_field})
         if encoding:
             import dataclasses
 

@@ -128,12 +128,24 @@ class DedupConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class InputConfig:
+    # JSON Lines inputs (.jsonl, .ndjson, optionally .gz): the field holding the article
+    # text; every other field of the record is kept as "meta" in the output.
+    text_field: str = "text"
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.text_field, str) and bool(self.text_field.strip()),
+               "input.text_field must be a non-empty field name", 'try "text" or "content"')
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     split: SplitConfig = field(default_factory=SplitConfig)
     script: ScriptConfig = field(default_factory=ScriptConfig)
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    input: InputConfig = field(default_factory=InputConfig)
     encoding: str | None = None  # force a codec instead of detecting
 
     def with_overrides(self, **sections: dict[str, Any]) -> Config:

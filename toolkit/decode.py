@@ -30,10 +30,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import chardet
+import numpy as np
 
 from .tables import CJK_RANGES
 
-__all__ = ["Decoded", "Rejected", "decode_bytes"]
+__all__ = [
+    "CJK_FLAG", "COMMON_FLAG", "Decoded", "Rejected", "best_chinese", "chinese_score", "common_chars", "count_matches",
+    "decode_bytes", "flag_table",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +153,7 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
 
 
 _ASCII_TEXT = ((0x20, 0x7E), (0x09, 0x0D))
-_TEXTLIKE_RE = re.compile(f"[{_char_class(_ASCII_TEXT + _NEUTRAL_RANGES + _CJK_RANGES + _TEXTLIKE_RANGES)}]")
 _CJK_RE = re.compile(f"[{_char_class(_CJK_RANGES)}]")
-_JUDGED_RE = re.compile(f"[^{_char_class(((0, 0x7F), *_NEUTRAL_RANGES))}]")
 
 
 class _Stats(NamedTuple):
@@ -170,7 +172,7 @@ def _is_cjk(ch: str) -> bool:
 
 
 @functools.cache
-def _common_chars() -> frozenset[str]:
+def common_chars() -> frozenset[str]:
     """GB2312 level 1 (3755 Simplified) plus Big5 level 1 (5401 Traditional) characters."""
     chars: set[str] = set()
     for lead in range(0xB0, 0xD8):
@@ -183,11 +185,6 @@ def _common_chars() -> frozenset[str]:
     return frozenset(chars)
 
 
-@functools.cache
-def _common_re() -> re.Pattern[str]:
-    return re.compile("[" + "".join(sorted(_common_chars())) + "]")
-
-
 def _add_cjk(chars: set[str], pair: bytes, codec: str) -> None:
     try:
         ch = pair.decode(codec)
@@ -197,24 +194,50 @@ def _add_cjk(chars: set[str], pair: bytes, codec: str) -> None:
         chars.add(ch)
 
 
-def _count(pattern: re.Pattern[str], text: str) -> int:
+def count_matches(pattern: re.Pattern[str], text: str) -> int:
     return pattern.subn("", text)[1]  # counts at C speed without a list of matches
 
 
-def _score(text: str) -> float:
+def chinese_score(text: str) -> float:
     """Share of judged characters (non-ASCII, not neutral punctuation) that are common Chinese ones.
 
     Readings in the wrong family produce kana, bopomofo, symbols and rare characters, so this
     is how GB18030 and Big5 bytes, which decode each other without error, are told apart.
     """
-    judged = _count(_JUDGED_RE, text)
-    return _count(_common_re(), text) / judged if judged else 0.0
+    flags = _flags(text)
+    judged = np.count_nonzero(flags & _JUDGED)
+    return int(np.count_nonzero(flags & _COMMON)) / int(judged) if judged else 0.0
 
 
 def _stats(text: str) -> _Stats:
-    cjk = _count(_CJK_RE, text)
-    common = _count(_common_re(), text) if cjk else 0
-    return _Stats(len(text), _count(_TEXTLIKE_RE, text), cjk, common)
+    flags = _flags(text)
+    count = np.count_nonzero
+    return _Stats(len(text), int(count(flags & _TEXTLIKE)), int(count(flags & _CJK)), int(count(flags & _COMMON)))
+
+
+# Per-code-point flags looked up in numpy: regexes with these large classes scan ten times slower.
+_TEXTLIKE, _CJK, _COMMON, _JUDGED = 1, 2, 4, 8
+CJK_FLAG, COMMON_FLAG = _CJK, _COMMON
+
+
+@functools.cache
+def flag_table() -> np.ndarray:
+    """uint8 flags for every code point: text-like, CJK ideograph, common Chinese, judged by the score."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    for lo, hi in _ASCII_TEXT + _NEUTRAL_RANGES + _CJK_RANGES + _TEXTLIKE_RANGES:
+        table[lo:hi + 1] |= _TEXTLIKE
+    for lo, hi in _CJK_RANGES:
+        table[lo:hi + 1] |= _CJK
+    table[[ord(ch) for ch in common_chars()]] |= _COMMON
+    table[0x80:] |= _JUDGED
+    for lo, hi in _NEUTRAL_RANGES:
+        table[lo:hi + 1] &= ~np.uint8(_JUDGED)
+    return table
+
+
+def _flags(text: str) -> np.ndarray:
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return flag_table()[codes]
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -307,14 +330,14 @@ def _wide(data: bytes) -> tuple[str, str] | None:
     return (best[1], best[2]) if best else None
 
 
-def _best_chinese(data: bytes, prefer: tuple[str, ...]) -> tuple[str, str, float] | None:
+def best_chinese(data: bytes, prefer: tuple[str, ...]) -> tuple[str, str, float] | None:
     """The strict GB18030 or Big5 reading with the higher score, as (codec, text, score)."""
     readings: list[tuple[float, bool, str, str]] = []
     for family in ((_GB18030,), _BIG5):
         for codec in family:
             text = _strict(data, codec)
             if text is not None:  # the first strict codec of a family is its reading
-                readings.append((_score(text), codec in prefer, codec, text))
+                readings.append((chinese_score(text), codec in prefer, codec, text))
                 break
     if not readings:
         return None
@@ -371,13 +394,13 @@ def _decode_line(part: bytes, utf8: str, previous: str | None) -> tuple[str, str
     for rank, codec in enumerate(order):
         decoded = _strict(part, codec)
         if decoded is not None:
-            readings.append(((_score(decoded), 0, codec == previous, -rank), codec, decoded, 0))
+            readings.append(((chinese_score(decoded), 0, codec == previous, -rank), codec, decoded, 0))
     if not readings or max(reading[0][0] for reading in readings) < _MIN_CHINESE_SCORE:
         strict = {reading[1] for reading in readings}
         for rank, codec in enumerate(order):
             if codec not in strict:
                 decoded, bad = _lenient(part, codec)
-                readings.append(((_score(decoded), -bad, codec == previous, -rank), codec, decoded, bad))
+                readings.append(((chinese_score(decoded), -bad, codec == previous, -rank), codec, decoded, bad))
     _, codec, text, bad = max(readings, key=lambda reading: reading[0])
     return codec, text, bad
 
@@ -532,13 +555,13 @@ def _by_detection(data: bytes) -> Decoded | Rejected:
         return Decoded(other[1], other[0], detected, confidence, "chardet", True, 0)
 
     # GB18030 and Big5 decode each other's bytes without error: the score decides.
-    best = _best_chinese(data, answer if chinese_answer else ())
+    best = best_chinese(data, answer if chinese_answer else ())
     if best is not None and (chinese_answer or best[2] >= _MIN_CHINESE_SCORE):
         return Decoded(best[1], best[0], detected, confidence, "chardet", True, 0)
 
     lines = _by_lines(data, answer if chinese_answer else (), bom=False)
     damaged = _too_damaged(lines.replacements, len(lines.text))
-    if not damaged and _score(lines.text) >= _MIN_CHINESE_SCORE:
+    if not damaged and chinese_score(lines.text) >= _MIN_CHINESE_SCORE:
         return _from_lines(lines, detected, confidence, bom=False)
     if other is not None:  # a weak non-Chinese answer still beats Chinese-looking noise
         return Decoded(other[1], other[0], detected, confidence, "chardet", True, 0)

@@ -16,6 +16,8 @@ REASONS: dict[str, str] = {
     "binary": "a binary file (NUL bytes, no text encoding fits)",
     "undecodable": "no encoding decodes the bytes without heavy loss",
     "unreadable": "the path could not be read (permissions, vanished, not a regular file)",
+    "invalid_json": "a JSON Lines line that is not a JSON object (the detail gives the line number)",
+    "missing_text": "a JSON Lines record without a string in the text field (--text-field)",
 }
 
 EXIT_OK = 0

@@ -14,8 +14,10 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import stat
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
@@ -35,6 +37,7 @@ from .script import converter
 class InputFile:
     rel: str  # path relative to its input root, "/"-separated
     path: Path | None  # None for standard input
+    error: str | None = None  # why it cannot be read, when known at discovery (a directory not listable)
 
 
 def discover(inputs: Sequence[str]) -> list[InputFile]:
@@ -49,8 +52,9 @@ def discover(inputs: Sequence[str]) -> list[InputFile]:
             continue
         path = Path(item)
         if path.is_dir():
-            files = sorted((p for p in path.rglob("*") if not p.is_dir()), key=lambda p: p.relative_to(path).parts)
-            found.extend(InputFile(p.relative_to(path).as_posix(), p) for p in files)
+            entries = sorted(_walk(path), key=lambda e: e[0].relative_to(path).parts)
+            found.extend(InputFile(p.relative_to(path).as_posix() if p != path else path.name, p, error)
+                         for p, error in entries)
         else:
             found.append(InputFile(path.name, path))
     seen: dict[str, int] = {}
@@ -62,7 +66,30 @@ def discover(inputs: Sequence[str]) -> list[InputFile]:
     return unique
 
 
+def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """Every non-directory entry under ``root``, plus each directory that cannot be listed.
+
+    A directory that cannot be listed is yielded with its error, so it is reported as
+    unreadable instead of silently contributing nothing (``rglob`` skips it). Symbolic links
+    to directories are not followed (loops) and are reported the same way.
+    """
+    failed: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=failed.append):
+        base = Path(dirpath)
+        yield from ((base / name, None) for name in filenames)
+        yield from ((base / name, "a link to a directory (not followed)")
+                    for name in dirnames if (base / name).is_symlink())
+    for err in failed:
+        if err.filename is not None:
+            yield Path(err.filename), f"cannot list directory: {err.strerror or err}"
+
+
 def read_input(f: InputFile) -> bytes:
+    """The bytes of one input, gunzipped; OSError for anything but a readable regular file."""
+    if f.error is not None:
+        raise OSError(f.error)
+    if f.path is not None and not stat.S_ISREG(f.path.stat().st_mode):
+        raise OSError(f"not a regular file: {f.rel}")  # a FIFO or device would block or never end
     data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
     if f.rel.endswith(".gz") or data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
@@ -93,9 +120,9 @@ def dumps(obj: Any) -> str:
 def prepare_output(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "diffs").mkdir(exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe.", delete=True)
         probe.close()
+        (out / "diffs").mkdir(exist_ok=True)  # after the probe: a failed run leaves nothing behind
     except OSError as err:
         raise OutputError(f"cannot write to output directory {out}: {err.strerror or err}",
                           "choose another --out or fix its permissions") from None
@@ -139,7 +166,7 @@ def _work(job: _Job) -> _Done:
     f, config = job.file, job.config
     try:
         data = job.data if job.data is not None else read_input(f)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as err:
         msg = f"cannot read {f.rel}: {getattr(err, 'strerror', None) or err}"
         return _Done(FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg), msg, 0, (), (), ())
     info, items = process_file(data, f.rel, 0, config)

@@ -25,9 +25,10 @@ class Origin:
     start: int  # char offsets of the raw article in the decoded file
     end: int
     method: str = "utf8"  # how the codec was chosen: bom | utf8 | chardet | override | mixed
+    line: int | None = None  # JSON Lines input: the record's line (start/end are then offsets into its text)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "file": self.file,
             "encoding": self.encoding,
             "detected": self.detected,
@@ -36,6 +37,9 @@ class Origin:
             "end": self.end,
             "method": self.method,
         }
+        if self.line is not None:
+            out["line"] = self.line
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,7 @@ class Document:
     steps: tuple[Step, ...] = ()
     quality: dict[str, Any] = field(default_factory=dict)
     cluster: str | None = None
+    meta: dict[str, Any] | None = None  # JSON Lines input: the record's other fields
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,18 +8,20 @@ spilled record into its final corpus or removed line.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from . import dedup, script
+from . import dedup, mojibake, script
 from .config import Config
 from .decode import Decoded, Rejected, decode_bytes
 from .models import Document, Origin, Removal, Span, Step
 from .normalize import normalize
 from .quality import explain, signals, verdict
-from .split import body_text, find_segments
+from .split import Segment, body_text, find_segments
 
 SCHEMA = 1
 CONTEXT = 12  # characters of raw text kept on each side of a script candidate for the report
@@ -75,12 +77,35 @@ def file_record(info: FileInfo) -> dict[str, Any]:
     return record(doc, Removal(info.reason or "empty", info.detail or "", None))
 
 
+_JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def is_jsonl(rel: str) -> bool:
+    """JSON Lines input, by name: ``.jsonl`` / ``.ndjson``, optionally gzip'd.
+
+    >>> is_jsonl("dump/news.jsonl.gz"), is_jsonl("news.txt.gz")
+    (True, False)
+    """
+    name = rel.lower().removesuffix(".gz")
+    return name.endswith(_JSONL_SUFFIXES)
+
+
 def process_file(data: bytes, rel: str, first_index: int, config: Config) -> tuple[FileInfo, list[Processed]]:
     """Decode and split one file, and run the per-article stages on each article."""
     decoded = decode_bytes(data, config.encoding)
     if isinstance(decoded, Rejected):
         return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), []
-    out = list(_articles(decoded, rel, first_index, config))
+    if is_jsonl(rel):
+        out = list(_jsonl_records(decoded, rel, first_index, config))
+    else:
+        text, repairs = mojibake.repair(decoded.text)
+        stem = file_id(rel)
+        out = []
+        for n, seg in enumerate(s for s in find_segments(text, config.split) if s.kind == "article"):
+            origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, seg.start, seg.end,
+                            decoded.method)
+            out.append(_article(text, seg, f"{stem}:{n}", origin, first_index + n, repairs, config))
     info = FileInfo(rel, len(data), decoded.encoding, decoded.detected, decoded.confidence, decoded.method,
                     decoded.strict, decoded.replacements, len(out),
                     line_encodings=decoded.line_encodings)
@@ -89,26 +114,80 @@ def process_file(data: bytes, rel: str, first_index: int, config: Config) -> tup
     return info, out
 
 
-def _articles(decoded: Decoded, rel: str, first_index: int, config: Config) -> Iterator[Processed]:
-    text = decoded.text
+def _article(text: str, seg: Segment, doc_id: str, origin: Origin, index: int,
+             repairs: list[mojibake.Repair], config: Config, meta: dict[str, Any] | None = None) -> Processed:
+    """One article segment of ``text`` through the per-article stages."""
+    raw = text[seg.start:seg.end]
+    repaired = sum(seg.start <= r.start < seg.end for r in repairs)
+    doc = Document(
+        id=doc_id, text=body_text(text, seg), origin=origin, index=index,
+        title=text[seg.title[0]:seg.title[1]] if seg.title else None,
+        source=seg.source, marker=seg.markers, tags=seg.tags,
+        removed_lines=tuple(Span(c.start - seg.start, c.end - seg.start, text[c.start:c.end], "", c.marker)
+                            for c in seg.credits),
+        steps=(Step("mojibake", repaired),) if repaired else (), meta=meta,
+    )
+    return process_article(doc, raw, config)
+
+
+def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config) -> Iterator[Processed]:
+    """One JSON object per line: its text field is split like a text file; the other fields are ``meta``.
+
+    Ids are ``<file>:<line>``, or ``<file>:<line>.<k>`` when a record holds several articles.
+    Bad lines become removed records (``invalid_json``, ``missing_text``) holding the line as text.
+    """
     stem = file_id(rel)
-    n = 0
-    for seg in find_segments(text, config.split):
-        if seg.kind != "article":
+    field_name = config.input.text_field
+    index = first_index
+
+    def origin(line_no: int, start: int, end: int) -> Origin:
+        return Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, start, end, decoded.method,
+                      line=line_no)
+
+    def rejected(line_no: int, text: str, reason: str, detail: str, meta: dict[str, Any] | None = None) -> Processed:
+        doc = Document(id=f"{stem}:{line_no}", text=text, origin=origin(line_no, 0, len(text)), index=index,
+                       meta=meta, quality=signals(text, minority_chars=0, halfwidth_fixed=0, boilerplate_lines=0,
+                                                  mixed_candidates=0, **mojibake.signals(text)))
+        return Processed(doc, script.detect(""), Removal(reason, detail), "")
+
+    for line_no, line in enumerate(decoded.text.split("\n"), 1):
+        if not line.strip():
+            continue  # blank lines are not records
+        problem = None
+        try:
+            obj = json.loads(line, parse_constant=_reject_constant)
+            if _SURROGATE_ESCAPE.search(line):
+                json.dumps(obj, ensure_ascii=False).encode("utf-8")  # lone surrogates cannot be written out
+        except (ValueError, RecursionError) as err:
+            problem = f"line {line_no}: not valid JSON ({err})"
+        if problem is None and not isinstance(obj, dict):
+            problem = f"line {line_no}: a JSON {type(obj).__name__}, not an object"
+        if problem is not None:
+            yield rejected(line_no, line, "invalid_json", problem)
+            index += 1
             continue
-        origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, seg.start, seg.end,
-                        decoded.method)
-        raw = text[seg.start:seg.end]
-        body = body_text(text, seg)
-        doc = Document(
-            id=f"{stem}:{n}", text=body, origin=origin, index=first_index + n,
-            title=text[seg.title[0]:seg.title[1]] if seg.title else None,
-            source=seg.source, marker=seg.markers, tags=seg.tags,
-            removed_lines=tuple(Span(c.start - seg.start, c.end - seg.start, text[c.start:c.end], "", c.marker)
-                                for c in seg.credits),
-        )
-        yield process_article(doc, raw, config)
-        n += 1
+        text = obj.get(field_name)
+        meta = {k: v for k, v in obj.items() if k != field_name}
+        if not isinstance(text, str):
+            what = "has no" if field_name not in obj else f"has a {type(text).__name__}, not a string, as its"
+            yield rejected(line_no, line, "missing_text", f"line {line_no}: the record {what} field '{field_name}'",
+                           meta)
+            index += 1
+            continue
+        text, repairs = mojibake.repair(text)
+        segs = [s for s in find_segments(text, config.split) if s.kind == "article"]
+        if not segs:
+            yield rejected(line_no, text, "empty", f"line {line_no}: the record has no article text", meta)
+            index += 1
+            continue
+        for k, seg in enumerate(segs):
+            doc_id = f"{stem}:{line_no}" if len(segs) == 1 else f"{stem}:{line_no}.{k}"
+            yield _article(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repairs, config, meta)
+            index += 1
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def process_article(doc: Document, raw: str, config: Config) -> Processed:
@@ -129,10 +208,10 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
     halfwidth = sum(s.count for s in steps if s.fixer == "fullwidth_punct")
     q = signals(cleaned, minority_chars=minority, halfwidth_fixed=halfwidth,
                 boilerplate_lines=sum(s.start == 0 or raw[s.start - 1] == "\n" for s in doc.removed_lines),
-                mixed_candidates=len(detection.candidates))
-    if doc.removed_lines:  # the splitter's cut, recorded like a fixer's change
-        steps = (Step("cut_credits", len(doc.removed_lines)), *steps)
-    doc = replace(doc, text=cleaned, steps=steps, quality=q, script=detection.script,
+                mixed_candidates=len(detection.candidates), **mojibake.signals(cleaned))
+    # mojibake repair ran on the whole file, then the splitter cut the credits: both come first
+    cut = (Step("cut_credits", len(doc.removed_lines)),) if doc.removed_lines else ()
+    doc = replace(doc, text=cleaned, steps=(*doc.steps, *cut, *steps), quality=q, script=detection.script,
                   variant=detection.variant)
     removal = None
     if not cleaned.strip():
@@ -223,6 +302,8 @@ def record(doc: Document, removal: Removal | None) -> dict[str, Any]:
         "quality": doc.quality,
         "cluster": doc.cluster,
     }
+    if doc.meta is not None:
+        out["meta"] = doc.meta
     if removal is not None:
         out["reason"] = removal.reason
         out["detail"] = removal.detail

@@ -1,0 +1,199 @@
+"""Tests for toolkit.mojibake: exact repair of the recoverable kinds, flags for the rest, no false repairs."""
+
+from __future__ import annotations
+
+import doctest
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import toolkit.mojibake
+from toolkit.config import Config
+from toolkit.decode import chinese_score, common_chars
+from toolkit.mojibake import repair, signals
+from toolkit.pipeline import process_file
+
+from .test_decode import SIMPLIFIED, TRADITIONAL, representable
+
+SEED_TEXT = {"traditional": TRADITIONAL, "simplified": SIMPLIFIED}
+_UNDEFINED_IN_CP1252 = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+
+
+def as_cp1252(data: bytes) -> str:
+    """Bytes read as Windows-1252 the way browsers do (its five undefined bytes as C1 controls)."""
+    return "".join(chr(b) if b in _UNDEFINED_IN_CP1252 else bytes([b]).decode("cp1252") for b in data)
+
+
+def as_latin1(data: bytes) -> str:
+    return data.decode("latin-1")
+
+
+# (name, bytes codec the text was saved in, how it was misread, the repair kind)
+LATIN_KINDS = [
+    ("utf8_as_latin1", "utf-8", as_latin1, "utf8_as_latin1"),
+    ("utf8_as_cp1252", "utf-8", as_cp1252, "utf8_as_latin1"),
+    ("gbk_as_latin1", "gbk", as_latin1, "gbk_as_latin1"),
+    ("gb18030_as_cp1252", "gb18030", as_cp1252, "gbk_as_latin1"),
+    ("big5_as_latin1", "big5", as_latin1, "big5_as_latin1"),
+]
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_TEXT))
+@pytest.mark.parametrize(("name", "codec", "misread", "kind"), LATIN_KINDS)
+def test_seed_mojibake_read_as_latin1_is_repaired_exactly(
+    seed: str, name: str, codec: str, misread: object, kind: str
+) -> None:
+    if codec == "big5" and seed == "simplified":
+        pytest.skip("Simplified text is not representable in Big5")
+    check = "big5hkscs" if codec == "big5" else codec
+    text = representable(SEED_TEXT[seed], codec, check)
+    damaged = misread(text.encode(codec))  # type: ignore[operator]
+    assert damaged != text
+    fixed, repairs = repair(damaged)
+    assert fixed == text
+    assert repairs and {r.kind for r in repairs} == {kind}
+    for r in repairs:  # each record points at the repaired run and keeps the damaged one
+        assert fixed[r.start:r.end] != r.before
+
+
+def _clauses_read_as_gbk(text: str) -> list[tuple[str, str]]:
+    """(original, UTF-8 bytes read as GBK) for the clauses whose bytes survive that reading."""
+    out = []
+    for clause in re.split(r"[，。、；：！？「」“”（）\s]+", text):
+        if not clause or clause.isascii():
+            continue
+        data = clause.encode("utf-8")
+        try:
+            damaged = data.decode("gbk")
+        except UnicodeDecodeError:
+            continue  # a byte was lost: unrecoverable by definition
+        if damaged.encode("gbk") == data:
+            out.append((clause, damaged))
+    return out
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_TEXT))
+def test_seed_utf8_read_as_gbk_is_repaired_when_the_evidence_says_so(seed: str) -> None:
+    pairs = _clauses_read_as_gbk(SEED_TEXT[seed])
+    # A damaged clause that reads as well as its repair (common ideographs and neutral marks only)
+    # is plausible Chinese: it is left alone rather than guessed.
+    decidable = [(o, d) for o, d in pairs if chinese_score(d) < chinese_score(o)]
+    ambiguous = [(o, d) for o, d in pairs if (o, d) not in decidable]
+    assert len(decidable) >= 30 and len(ambiguous) <= 4
+    fixed, repairs = repair(" ".join(d for _, d in decidable))
+    assert fixed == " ".join(o for o, _ in decidable)
+    assert len(repairs) == len(decidable) and {r.kind for r in repairs} == {"utf8_as_gbk"}
+    for _, damaged in ambiguous:
+        assert repair(damaged) == (damaged, [])
+
+
+def test_utf8_read_as_gbk_with_a_lost_byte_is_flagged_not_guessed() -> None:
+    # "汽车市场" in UTF-8 is 12 bytes; without its last byte GBK reading ends in U+FFFD.
+    damaged = "汽车市场".encode()[:-1].decode("gbk", errors="replace")
+    assert damaged.endswith("\ufffd")
+    assert repair(damaged) == (damaged, [])
+    flags = signals(damaged)
+    assert flags["mojibake_suspect"] and flags["mojibake_fffd_ratio"] > 0
+
+
+def test_kunjinkao_fixture_is_flagged_and_kept() -> None:
+    paragraph = next(p for p in SIMPLIFIED.split("\n") if len(p) > 100)
+    damaged = paragraph[:20] + "锟斤拷锟斤拷" + paragraph[22:]
+    assert repair(damaged) == (damaged, [])
+    flags = signals(damaged)
+    assert (flags["mojibake_kunjinkao"], flags["mojibake_suspect"]) == (2, True)
+
+
+def test_kunjinkao_article_goes_through_the_pipeline_kept_and_flagged() -> None:
+    damaged = SIMPLIFIED.replace("新华社", "锟斤拷锟斤拷", 1)
+    info, items = process_file(damaged.encode(), "bad.txt", 0, Config())
+    assert info.reason is None and len(items) == 1
+    [item] = items
+    assert item.removal is None
+    assert "锟斤拷锟斤拷" in item.doc.text
+    assert item.doc.quality["mojibake_kunjinkao"] == 2 and item.doc.quality["mojibake_suspect"]
+    assert all(step.fixer != "mojibake" for step in item.doc.steps)
+
+
+@pytest.mark.parametrize(("text", "key", "count"),
+                         [("烫烫烫烫烫烫中文", "mojibake_tang", 1), ("屯屯屯屯中文屯屯屯", "mojibake_tun", 2),
+                          ("烫烫的汤", "mojibake_tang", 0)])
+def test_uninitialised_memory_markers(text: str, key: str, count: int) -> None:
+    flags = signals(text)
+    assert flags[key] == count
+    assert flags["mojibake_suspect"] == bool(count)
+
+
+def test_latin1_density_and_rare_bursts() -> None:
+    latin = signals(as_latin1("跨国车企的汽车市场".encode()))
+    assert latin["mojibake_latin1_density"] > 0.9 and latin["mojibake_suspect"]
+    paragraph = max(SIMPLIFIED.split("\n"), key=len)
+    gbk = signals(paragraph.encode().decode("gbk", errors="replace"))
+    assert gbk["mojibake_rare_cjk"] > 0.2 and gbk["mojibake_rare_bursts"] >= 1 and gbk["mojibake_suspect"]
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_TEXT))
+def test_genuine_seeds_are_untouched_and_not_suspect(seed: str) -> None:
+    assert repair(SEED_TEXT[seed]) == (SEED_TEXT[seed], [])
+    flags = signals(SEED_TEXT[seed])
+    assert not flags["mojibake_suspect"]
+    assert flags["mojibake_rare_cjk"] < 0.01 and flags["mojibake_latin1_density"] < 0.01
+
+
+@pytest.mark.parametrize("text", [
+    "Café, naïve, Größe, Åland, Müßig, señor, £5, 50°C, ±3, ½ cup",
+    "他说——“好”……《报告》‘引文’·注•",
+    "Ã©tÃ©",  # UTF-8 mojibake of Latin text: out of scope (only CJK and punctuation results are accepted)
+])
+def test_no_false_repairs(text: str) -> None:
+    assert repair(text) == (text, [])
+
+
+def test_mixed_article_repairs_only_the_damaged_runs() -> None:
+    damaged = "标题：" + as_latin1("跨国车企".encode()) + "，以及" + "简介：".encode("gbk").decode("latin-1") + "完"
+    fixed, repairs = repair(damaged)
+    assert fixed == "标题：跨国车企，以及简介：完"
+    assert [(fixed[r.start:r.end], r.kind) for r in repairs] == [("跨国车企", "utf8_as_latin1"),
+                                                                  ("简介：", "gbk_as_latin1")]
+
+
+def test_file_level_repair_lets_the_splitter_see_the_markers() -> None:
+    damaged = as_latin1(TRADITIONAL.encode())
+    info, items = process_file(damaged.encode(), "moji.txt", 0, Config())
+    _, clean_items = process_file(TRADITIONAL.encode(), "clean.txt", 0, Config())
+    assert len(items) == len(clean_items) == 8 and info.encoding == "utf-8"
+    assert [i.doc.text for i in items] == [i.doc.text for i in clean_items]
+    assert all(any(s.fixer == "mojibake" and s.count > 0 for s in i.doc.steps) for i in items)
+    repairs = repair(damaged)[1]
+    assert repairs[0].before == as_latin1("#車企".encode())  # the tag line: not part of an article
+    assert sum(s.count for i in items for s in i.doc.steps if s.fixer == "mojibake") == len(repairs) - 1
+
+
+_COMMON = "".join(sorted(common_chars()))
+_CHINESE = st.text(st.sampled_from(_COMMON) | st.sampled_from("，。：“”abc 123\n"), min_size=1)
+
+
+@given(_CHINESE)
+def test_any_chinese_text_survives_utf8_read_as_latin1(text: str) -> None:
+    damaged = as_latin1(text.encode())
+    assert repair(damaged)[0] == text
+
+
+@given(_CHINESE)
+def test_any_chinese_text_is_left_alone(text: str) -> None:
+    assert repair(text) == (text, [])
+
+
+@given(st.text())
+def test_repair_never_raises_and_signals_are_well_formed(text: str) -> None:
+    fixed, repairs = repair(text)
+    assert (fixed == text) == (not repairs)
+    flags = signals(fixed)
+    assert 0.0 <= flags["mojibake_fffd_ratio"] <= 1.0 and 0.0 <= flags["mojibake_rare_cjk"] <= 1.0
+
+
+def test_doctests() -> None:
+    failures, tried = doctest.testmod(toolkit.mojibake)
+    assert (failures, tried > 0) == (0, True)

@@ -1,0 +1,216 @@
+"""Mojibake: detection signals for every article, and repair of the losslessly recoverable kinds.
+
+Kinds seen in Chinese data and what happens to them:
+
+- ``utf8_as_latin1``: UTF-8 bytes read as Latin-1 or cp1252 (``è·¨å›½`` = 跨国): repaired.
+- ``gbk_as_latin1`` / ``big5_as_latin1``: GB18030/GBK or Big5 bytes read as Latin-1 or cp1252 and
+  saved as UTF-8 (``¼ò½é£º`` = 简介：): repaired; a short run that reads as Chinese both ways takes
+  the family most of the text's runs decided on.
+- ``utf8_as_gbk``: UTF-8 bytes read as GBK (``璺ㄥ浗`` = 跨国): repaired when every byte survived,
+  i.e. the text re-encodes to bytes that are valid UTF-8.
+- ``锟斤拷`` (U+FFFD read as GBK), ``烫烫烫`` / ``屯屯屯`` (uninitialised memory), U+FFFD itself and
+  UTF-8-as-GBK runs that lost a byte: the bytes are gone, so these are only counted, never guessed.
+
+A repair is accepted only when the round trip is exact (the repaired text encodes back to the same
+bytes, which decode back to the damaged run) and the result reads as Chinese by the same
+common-character score the decoder uses.  ftfy was considered: it repairs only UTF-8 read as
+single-byte code pages and states it cannot handle GB18030/GBK, the kinds most common here.
+
+The module is pure: no I/O, no mutable module state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .decode import CJK_FLAG, COMMON_FLAG, best_chinese, chinese_score, count_matches, flag_table
+from .tables import CJK_CLASS
+
+__all__ = ["Repair", "repair", "signals"]
+
+# cp1252 gives 0x80-0x9F printable characters (€ ‚ ƒ …); Latin-1 gives C1 controls there.
+# Mapping both back to their byte covers text read either way ("sloppy" cp1252).
+_CP1252_HIGH = {ch: b for b in range(0x80, 0xA0) if (ch := bytes([b]).decode("cp1252", "ignore"))}
+_TO_BYTES = str.maketrans({ch: chr(b) for ch, b in _CP1252_HIGH.items()})
+_HIGH_BYTE = "\\x80-\\xff" + "".join(re.escape(ch) for ch in _CP1252_HIGH)
+_SINGLE_BYTE = "\\x21-\\x7e" + _HIGH_BYTE
+# A run of characters that one byte each could have produced (pure ASCII runs are skipped).
+_LATIN_RUN = re.compile(f"[{_SINGLE_BYTE}]+")
+_LATIN1 = re.compile("[\\xa0-\\xff]")
+# Whitespace-free tokens: candidates for UTF-8 read as GBK (ASCII whitespace never sits inside
+# a multibyte character, so a token is a whole run of the original bytes).
+_TOKEN = re.compile("[^ \\t\\n\\r\\f\\v]+")
+_CJK_RE = re.compile(f"[{CJK_CLASS}]")
+
+_MIN_SCORE = 0.9  # share of judged characters that must be common Chinese ones after a repair
+_MIN_LATIN1_SHARE = 0.5  # GB/Big5 bytes read as Latin-1 are almost all A0-FF letters
+
+_MARKERS = {"kunjinkao": re.compile("锟斤拷"), "tang": re.compile("烫{3,}"), "tun": re.compile("屯{3,}")}
+_RARE_BURST = 3  # consecutive uncommon CJK characters that count as a burst
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """One repaired run: ``start``/``end`` in the repaired text, the damaged ``before`` and its ``kind``."""
+
+    start: int
+    end: int
+    before: str
+    kind: str
+
+
+def _from_single_bytes(run: str, prefer: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """(repaired text, kind) for a run of Latin-1/cp1252 characters, or None."""
+    high = [ch for ch in run if ord(ch) > 0x7F]
+    if len(high) < 2 or not _LATIN1.search(run):  # one byte is never a whole CJK character
+        return None
+    data = run.translate(_TO_BYTES).encode("latin-1")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    # Strict UTF-8 over several high bytes is a strong signal; still ask for a result beyond
+    # Latin-1 (CJK, general punctuation) so accented words are never touched. A UTF-8 reading
+    # into accented Latin letters (Ã© -> é) is Latin mojibake: out of scope, left alone. Other
+    # short UTF-8 readings may be GBK pairs (CB B5 is 说 and U+02F5), so GB and Big5 are tried.
+    if any(ord(ch) >= 0x800 for ch in text) and text.encode("utf-8") == data:
+        return text, "utf8_as_latin1"
+    if text and all(ord(ch) < 0x250 for ch in text):
+        return None
+    if sum(0xA0 <= ord(ch) <= 0xFF for ch in high) / len(high) < _MIN_LATIN1_SHARE:
+        return None
+    best = best_chinese(data, prefer)
+    if best is None:
+        return None
+    codec, text, score = best
+    if score < _MIN_SCORE or not count_matches(_CJK_RE, text) or text.encode(codec) != data:
+        return None
+    return text, "gbk_as_latin1" if codec == "gb18030" else "big5_as_latin1"
+
+
+def _from_gbk(token: str) -> str | None:
+    """The repaired text of a token that is UTF-8 read as GBK, or None."""
+    try:
+        data = token.encode("gb18030")
+        text = data.decode("utf-8")
+    except UnicodeError:
+        return None
+    if text == token or text.isascii() or chinese_score(text) < _MIN_SCORE or chinese_score(text) <= chinese_score(token):
+        return None
+    return text if text.encode("utf-8").decode("gb18030") == token else None
+
+
+def repair(text: str) -> tuple[str, list[Repair]]:
+    """Repair the losslessly recoverable mojibake in ``text``; return the text and what was repaired.
+
+    >>> repair("¼ò½é£º公司")[0]
+    '简介：公司'
+    >>> repair("è·¨å›½è½¦ä¼\\x81")[0]
+    '跨国车企'
+    >>> fixed, done = repair("新华社 鏂板崕绀� 璺ㄥ浗杞︿紒")
+    >>> fixed, [r.kind for r in done]
+    ('新华社 鏂板崕绀� 跨国车企', ['utf8_as_gbk'])
+    >>> repair("他Ëµ")[0]  # GBK CB B5 is also valid UTF-8 (U+02F5)
+    '他说'
+    >>> repair("Café ——“好”")
+    ('Café ——“好”', [])
+    """
+    found: list[tuple[int, int, str, str]] = []  # (start, end, repaired, kind) in the input
+    runs = [m for m in _LATIN_RUN.finditer(text) if not m.group().isascii()]
+    first = [_from_single_bytes(m.group()) for m in runs]
+    # GB and Big5 bytes decode each other: ties on a short run go to the text's main family.
+    weight = {"gb18030": 0, "big5hkscs": 0}
+    for m, got in zip(runs, first, strict=True):
+        if got is not None and got[1] != "utf8_as_latin1":
+            weight["gb18030" if got[1] == "gbk_as_latin1" else "big5hkscs"] += len(m.group())
+    prefer = (max(weight, key=lambda codec: weight[codec]),) if any(weight.values()) else ()
+    for m, got in zip(runs, first, strict=True):
+        if got is not None and got[1] != "utf8_as_latin1" and prefer:
+            got = _from_single_bytes(m.group(), prefer)
+        if got is not None:
+            found.append((m.start(), m.end(), *got))
+    codes = _codes(text)
+    # UTF-8 read as GBK leaves characters outside the common set (rare ideographs, kana,
+    # Cyrillic, symbols); tokens of ASCII and common ideographs only are not tried.
+    odd = (codes > 0x7F) & ((flag_table()[codes] & COMMON_FLAG) == 0)
+    if odd.any():
+        repaired = np.zeros(len(text), dtype=bool)  # runs already repaired are not candidates again
+        for a, b, _, _ in found:
+            repaired[a:b] = True
+        before = np.concatenate(([0], np.cumsum(odd)))
+        overlap = np.concatenate(([0], np.cumsum(repaired)))
+        for m in _TOKEN.finditer(text):
+            if before[m.end()] == before[m.start()] or overlap[m.end()] != overlap[m.start()]:
+                continue
+            fixed = _from_gbk(m.group())
+            if fixed is not None:
+                found.append((m.start(), m.end(), fixed, "utf8_as_gbk"))
+    if not found:
+        return text, []
+    found.sort()
+    parts: list[str] = []
+    repairs: list[Repair] = []
+    pos = 0
+    length = 0
+    for start, end, fixed, kind in found:
+        parts.append(text[pos:start])
+        length += start - pos
+        parts.append(fixed)
+        repairs.append(Repair(length, length + len(fixed), text[start:end], kind))
+        length += len(fixed)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts), repairs
+
+
+def _bursts(rare: np.ndarray) -> int:
+    """Runs of at least ``_RARE_BURST`` consecutive True values."""
+    edges = np.diff(np.concatenate(([0], rare.view(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return int(np.count_nonzero(ends - starts >= _RARE_BURST))
+
+
+def signals(text: str) -> dict[str, Any]:
+    """Mojibake signals of one article, for its quality record.
+
+    - ``mojibake_fffd_ratio``: U+FFFD per character (bytes lost on decoding);
+    - ``mojibake_kunjinkao`` / ``_tang`` / ``_tun``: runs of 锟斤拷, 烫烫烫, 屯屯屯;
+    - ``mojibake_latin1_density``: Latin-1-supplement letters (U+00A0-U+00FF) over those plus CJK;
+    - ``mojibake_rare_cjk``: share of CJK ideographs outside the common set (real text: under 1 %;
+      UTF-8 read as GBK: over half);
+    - ``mojibake_rare_bursts``: runs of three or more uncommon ideographs;
+    - ``mojibake_suspect``: any of the above points at damage left after repair.
+
+    >>> s = signals("锟斤拷锟斤拷中文")
+    >>> s["mojibake_kunjinkao"], s["mojibake_suspect"]
+    (2, True)
+    >>> signals("普通的中文新闻。")["mojibake_suspect"]
+    False
+    """
+    chars = len(text)
+    codes = _codes(text)
+    flags = flag_table()[codes]
+    rare_mask = (flags & (CJK_FLAG | COMMON_FLAG)) == CJK_FLAG
+    rare, cjk = int(np.count_nonzero(rare_mask)), int(np.count_nonzero(flags & CJK_FLAG))
+    latin1 = int(np.count_nonzero((codes >= 0xA0) & (codes <= 0xFF)))
+    out: dict[str, Any] = {
+        "mojibake_fffd_ratio": round(text.count("\ufffd") / chars, 4) if chars else 0.0,
+        **{f"mojibake_{name}": count_matches(pattern, text) for name, pattern in _MARKERS.items()},
+        "mojibake_latin1_density": round(latin1 / (latin1 + cjk), 4) if latin1 + cjk else 0.0,
+        "mojibake_rare_cjk": round(rare / cjk, 4) if cjk else 0.0,
+        "mojibake_rare_bursts": _bursts(rare_mask) if rare else 0,
+    }
+    out["mojibake_suspect"] = bool(
+        out["mojibake_fffd_ratio"] or out["mojibake_kunjinkao"] or out["mojibake_tang"] or out["mojibake_tun"]
+        or (latin1 >= 4 and out["mojibake_latin1_density"] >= 0.3)
+        or (cjk >= 10 and out["mojibake_rare_cjk"] >= 0.2)
+    )
+    return out
