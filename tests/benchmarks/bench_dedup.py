@@ -34,8 +34,15 @@ from datasketch import MinHash
 
 from toolkit import script
 from toolkit.config import Config, DedupConfig
-from toolkit.dedup import DedupIndex, describe, jaccard, matching_view, permutations, shingle_hashes, \
-    signature_values
+from toolkit.dedup import (
+    DedupIndex,
+    describe,
+    jaccard,
+    matching_view,
+    permutations,
+    shingle_hashes,
+    signature_values,
+)
 from toolkit.models import Document, Origin
 from toolkit.pipeline import process_article
 
