@@ -92,11 +92,12 @@ def diff_command(
             import dataclasses
 
             config = dataclasses.replace(config, encoding=encoding)
-        text = run_diff(a, b, run, config, color=sys.stdout.isatty() if color is None else color)
+        use_color = sys.stdout.isatty() if color is None else color
+        text = run_diff(a, b, run, config, color=use_color)
     except ToolkitError as err:
         _error(err)
         return
-    typer.echo(text)
+    typer.echo(text, color=use_color)  # click strips ANSI codes off a pipe unless told otherwise
     raise typer.Exit(EXIT_OK)
 
 
