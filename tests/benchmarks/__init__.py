@@ -1,1 +1,0 @@
-"""Benchmark scripts: run as ``python -m tests.benchmarks.<name>``; they print figures, never assert speed."""
