@@ -124,7 +124,7 @@ def quality(n_articles: int, n_pairs: int, chars: int, seed: int) -> None:
         rows[family[member][0] if kind == "wrong" else kind]["declared"] += 1
         rows[family[member][0] if kind == "wrong" else kind]["false"] += kind == "wrong"
 
-    head = f"{'kind':<16}{'planted':>8}{'positive':>9}{'Jaccard min/median':>20}{'found':>7}{'recall':>8}" \
+    head = f"{'kind':<16}{'planted':>8}{'positive':>9}{'Jaccard min/med/max':>22}{'found':>7}{'recall':>8}" \
            f"{'declared':>9}{'precision':>10}{'below thr (found)':>19}"
     print(head)
     print("-" * len(head))
@@ -133,12 +133,12 @@ def quality(n_articles: int, n_pairs: int, chars: int, seed: int) -> None:
         r = rows.get(kind, Counter())
         total.update(r)
         js = sims.get(kind, [])
-        jtxt = f"{min(js):.3f}/{statistics.median(js):.3f}" if js else "-"
+        jtxt = f"{min(js):.3f}/{statistics.median(js):.3f}/{max(js):.3f}" if js else "-"
         recall = f"{r['found'] / r['positive']:.4f}" if r["positive"] else "-"
         precision = f"{1 - r['false'] / r['declared']:.4f}" if r["declared"] else "-"
         extra = f"{r['below']} ({r['below_found']})" if kind in DUPLICATE_KINDS else \
             (f"merged {r['merged']}" if kind == "boilerplate" else "")
-        print(f"{kind:<16}{r['planted'] or '':>8}{r['positive'] or '':>9}{jtxt:>20}{r['found'] or '':>7}"
+        print(f"{kind:<16}{r['planted'] or '':>8}{r['positive'] or '':>9}{jtxt:>22}{r['found'] or '':>7}"
               f"{recall:>8}{r['declared']:>9}{precision:>10}{extra:>19}")
     print("-" * len(head))
     cross = [k for k in DUPLICATE_KINDS if k.startswith("s2")]
