@@ -27,6 +27,7 @@ from toolkit.dedup import (
     signature_values,
     text_similarity,
 )
+from toolkit.errors import ConfigError
 from toolkit.split import body_text, find_segments
 
 from .benchmarks.corpus import planted
@@ -239,3 +240,18 @@ def test_text_similarity_folds_each_side() -> None:
     assert text_similarity(trad, simp, DedupConfig()) == (1.0, 1.0)
     jac, con = text_similarity(trad, trad[:20], DedupConfig())
     assert con == 1.0 and jac < 0.8
+
+
+@pytest.mark.parametrize(
+    ("settings_", "message"),
+    [
+        ({"min_shingles": 0}, "dedup.min_shingles must be at least 1, got 0 (try 8)"),
+        ({"seed": -1}, "dedup.seed must be between 0 and 2^32-1, got -1 (try 1)"),
+        ({"containment": 0.0}, "dedup.containment must be in (0, 1] (try 0.9)"),
+        ({"candidate_threshold": 0.9}, "dedup.candidate_threshold must be in (0, threshold] (try 0.5)"),
+    ],
+)
+def test_bad_dedup_settings_fail_early(settings_: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        DedupConfig(**settings_)
+    assert str(err.value) == message
