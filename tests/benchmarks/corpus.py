@@ -92,26 +92,38 @@ def _draw(rng: np.random.Generator, vocab: Vocabulary, size: int) -> np.ndarray:
     return vocab.words[np.minimum(idx, len(vocab.words) - 1)]
 
 
+def _draw_sentences(rng: np.random.Generator, vocab: Vocabulary, count: int) -> list[str]:
+    """``count`` sentences of 6-24 words, drawn in one go (one numpy call per property, not per word)."""
+    lengths = rng.integers(6, 25, count)
+    words = _draw(rng, vocab, int(lengths.sum())).tolist()
+    comma = (rng.random(len(words)) < 0.08).tolist()  # a comma after about one word in twelve
+    ends = rng.integers(len(_ENDS), size=count).tolist()
+    out, pos = [], 0
+    for n, end in zip(lengths.tolist(), ends, strict=True):
+        parts = [w + "，" if 3 <= j < n - 3 and comma[pos + j] else w for j, w in enumerate(words[pos:pos + n])]
+        out.append("".join(parts) + _ENDS[end])
+        pos += n
+    return out
+
+
 def _sentence(rng: np.random.Generator, vocab: Vocabulary) -> str:
-    words = list(_draw(rng, vocab, int(rng.integers(6, 25))))
-    slots = np.arange(3, len(words) - 2)
-    for pos in sorted(rng.choice(slots, min(int(rng.integers(0, 3)), slots.size), replace=False), reverse=True):
-        words.insert(int(pos), "，")
-    return "".join(words) + _ENDS[int(rng.integers(len(_ENDS)))]
+    return _draw_sentences(rng, vocab, 1)[0]
 
 
 def _article(rng: np.random.Generator, vocab: Vocabulary, length: int) -> str:
     target = int(length * rng.uniform(0.9, 1.1))
     parts: list[str] = []
-    size = in_paragraph = 0
+    size = 0
     while size < target:
-        if in_paragraph >= 2 and rng.random() < 0.3:  # paragraphs of 2 sentences or more
-            parts.append("\n")
-            in_paragraph = 0
-        sentence = _sentence(rng, vocab)
-        parts.append(sentence)
-        size += len(sentence)
-        in_paragraph += 1
+        batch = _draw_sentences(rng, vocab, max(4, (target - size) // 40))  # sentences average ~45 chars
+        breaks = (rng.random(len(batch)) < 0.3).tolist()
+        for sentence, new_paragraph in zip(batch, breaks, strict=True):
+            if size >= target:
+                break
+            if new_paragraph and parts and parts[-1] != "\n" and (len(parts) < 2 or parts[-2] != "\n"):
+                parts.append("\n")  # paragraphs of 2 sentences or more
+            parts.append(sentence)
+            size += len(sentence)
     return "".join(parts)
 
 
