@@ -1,12 +1,36 @@
 from __future__ import annotations
 
+import pickle
+import random
+
 import numpy as np
+import pytest
 from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit import script
 from toolkit.config import DedupConfig
-from toolkit.dedup import DedupIndex, Permutations, jaccard, matching_view, shingle_hashes, signature
+from toolkit.dedup import (
+    Cluster,
+    DedupIndex,
+    Permutations,
+    describe,
+    incompatible,
+    jaccard,
+    lsh_params,
+    matching_view,
+    permutations,
+    prepare,
+    shingle_hashes,
+    signature,
+    signature_values,
+    text_similarity,
+)
+from toolkit.errors import ConfigError
 from toolkit.split import body_text, find_segments
+
+from .benchmarks.corpus import planted
 
 
 def view(text: str) -> str:
@@ -104,3 +128,130 @@ def test_no_chains_of_weak_links() -> None:
         index.add(i, t, 600 - i)  # a is "longest", so it is kept first
     [cluster] = index.finish()
     assert cluster.keeper == 0 and [m.index for m in cluster.members] == [1]
+
+
+def test_signature_in_blocks_is_bit_identical_to_datasketch() -> None:
+    # More shingles than one block, and a tail block: the blocked min must equal the whole min.
+    rng = np.random.default_rng(1)
+    text = "".join(chr(0x4E00 + int(i)) for i in rng.integers(0, 20000, 5000))
+    hashes = shingle_hashes(text, 5)
+    assert hashes.size > 2 * 2048
+    theirs = MinHash(num_perm=128, seed=1, hashfunc=lambda x: x)
+    theirs.update_batch([int(h) for h in hashes])
+    assert np.array_equal(signature_values(hashes, permutations(128, 1)), theirs.hashvalues)
+    empty = signature_values(np.empty(0, dtype=np.uint32), permutations(128, 1))
+    assert empty.tolist() == [2**32 - 1] * 128
+
+
+def test_default_bands_find_pairs_at_the_threshold() -> None:
+    cfg = DedupConfig()
+    bands, rows = lsh_params(cfg)
+    assert bands * rows <= cfg.num_perm
+    found = 1 - (1 - cfg.threshold**rows) ** bands  # chance a pair at the threshold becomes a candidate
+    assert found > 0.999
+    assert 1 - (1 - 0.1**rows) ** bands < 0.001  # unrelated stories almost never do
+
+
+def test_describe_and_incompatible() -> None:
+    saved = describe(DedupConfig())
+    assert saved["scheme"] == "toolkit-minhash/1" and (saved["bands"], saved["rows"]) == (25, 5)
+    assert incompatible(saved, DedupConfig(threshold=0.9, keep="first")) == []  # decisions, not signatures
+    assert incompatible(saved, DedupConfig(seed=2, num_perm=64)) == [
+        "num_perm: saved 128, current 64", "seed: saved 1, current 2", "bands: saved 25, current 14",
+        "rows: saved 5, current 4"]
+    signatures_only = {k: v for k, v in saved.items() if k not in ("bands", "rows")}
+    assert incompatible(signatures_only, DedupConfig(candidate_threshold=0.7)) == []
+    assert incompatible({**saved, "scheme": "toolkit-minhash/0"}, DedupConfig()) == [
+        "scheme: saved toolkit-minhash/0, current toolkit-minhash/1"]
+
+
+def planted_views(n: int, seed: int) -> tuple[list[str], list[tuple[str, int, int, bool]]]:
+    views: list[str] = []
+    pairs = []
+    for p in planted(n, seed, length=600):
+        pairs.append((p.kind, len(views), len(views) + 1, p.duplicate))
+        views += [view(p.a), view(p.b)]
+    return views, pairs
+
+
+@pytest.fixture(scope="module")
+def planted_corpus() -> tuple[list[str], list[tuple[str, int, int, bool]]]:
+    return planted_views(32, seed=5)
+
+
+def build(views: list[str], order: list[int], cfg: DedupConfig | None = None) -> list[Cluster]:
+    index = DedupIndex(cfg or DedupConfig())
+    for i in order:
+        index.add(i, views[i], len(views[i]))
+    return index.finish()
+
+
+def test_planted_pairs_found_and_verified_against_the_keeper(planted_corpus: tuple) -> None:
+    views, pairs = planted_corpus
+    cfg = DedupConfig()
+    clusters = build(views, list(range(len(views))))
+    where = {i: c.id for c in clusters for i in (c.keeper, *(m.index for m in c.members))}
+    for c in clusters:
+        for m in c.members:
+            jac, con = jaccard(shingle_hashes(views[c.keeper]), shingle_hashes(views[m.index]))
+            assert (m.similarity, m.containment) == (round(jac, 4), round(con, 4))
+            assert {"near_duplicate": jac >= cfg.threshold, "contained_duplicate": con >= cfg.containment,
+                    "exact_duplicate": views[c.keeper] == views[m.index]}[m.reason]
+    for kind, a, b, duplicate in pairs:
+        jac, con = jaccard(shingle_hashes(views[a]), shingle_hashes(views[b]))
+        together = a in where and where.get(a) == where.get(b)
+        if not duplicate:
+            assert not together, f"hard negative merged ({kind}, Jaccard {jac:.2f})"
+        elif jac >= cfg.threshold or con >= cfg.containment:
+            assert together, f"{kind} pair missed (Jaccard {jac:.2f}, containment {con:.2f})"
+    assert sum(len(c.members) for c in clusters) >= 20
+
+
+@settings(max_examples=15)
+@given(st.randoms(use_true_random=False))
+def test_input_order_does_not_change_clusters(planted_corpus: tuple, rnd: random.Random) -> None:
+    views, _ = planted_corpus
+    views = [*views[:16], views[3], views[0]]  # with exact duplicates
+    order = list(range(len(views)))
+    rnd.shuffle(order)
+    assert build(views, order) == build(views, list(range(len(views))))
+
+
+def test_prepared_in_another_process_gives_the_same_clusters(planted_corpus: tuple) -> None:
+    views, _ = planted_corpus
+    cfg = DedupConfig()
+    index = DedupIndex(cfg)
+    for i, v in enumerate(views):
+        index.add_prepared(i, pickle.loads(pickle.dumps(prepare(v, cfg))), len(v))  # as a worker hands it over
+    assert index.finish() == build(views, list(range(len(views))))
+
+
+def test_index_holds_less_than_the_shingle_arrays(planted_corpus: tuple) -> None:
+    views, _ = planted_corpus
+    index = DedupIndex(DedupConfig())
+    for i, v in enumerate(views):
+        index.add(i, v, len(v))
+    assert 0 < index.packed_bytes() < sum(shingle_hashes(v).nbytes for v in views) / 2
+
+
+def test_text_similarity_folds_each_side() -> None:
+    trad = "資訊科技公司今年在晶片市場的營收持續成長，使用者數量也創下新高。"
+    simp = script.converter("tw2sp").convert(trad)
+    assert text_similarity(trad, simp, DedupConfig()) == (1.0, 1.0)
+    jac, con = text_similarity(trad, trad[:20], DedupConfig())
+    assert con == 1.0 and jac < 0.8
+
+
+@pytest.mark.parametrize(
+    ("settings_", "message"),
+    [
+        ({"min_shingles": 0}, "dedup.min_shingles must be at least 1, got 0 (try 8)"),
+        ({"seed": -1}, "dedup.seed must be between 0 and 2^32-1, got -1 (try 1)"),
+        ({"containment": 0.0}, "dedup.containment must be in (0, 1] (try 0.9)"),
+        ({"candidate_threshold": 0.9}, "dedup.candidate_threshold must be in (0, threshold] (try 0.5)"),
+    ],
+)
+def test_bad_dedup_settings_fail_early(settings_: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        DedupConfig(**settings_)
+    assert str(err.value) == message

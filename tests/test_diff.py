@@ -5,12 +5,16 @@ from __future__ import annotations
 import doctest
 import html
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner, Result
 
 import toolkit.diff as diff_module
+from toolkit.cli import app
+from toolkit.config import Config
 from toolkit.diff import (
     ArticleView,
     ClusterView,
@@ -23,6 +27,9 @@ from toolkit.diff import (
     render_terminal,
     split_sentences,
 )
+from toolkit.io import discover, run_clean
+
+from .conftest import ROOT, SEEDS
 
 TABLE = {"裡": "里", "臺": "台"}
 
@@ -313,3 +320,76 @@ def test_scattered_single_char_matches_are_absorbed() -> None:
     assert row.kind == "changed"
     assert Piece("要來自電動車的訂單", "del") in row.left
     assert Piece("因是歐洲客戶的需求", "ins") in row.right
+
+
+# --------------------------------------------------------------------------- toolkit diff
+
+
+runner = CliRunner()
+SEED = "seeds/000_79e19496e3b9640c.txt"
+
+
+def diff_cli(*args: str) -> Result:
+    return runner.invoke(app, ["diff", *args])
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("diffcli") / "out"
+    run_clean(discover([str(SEEDS)]), out, Config())
+    return out
+
+
+def test_diff_file_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = diff_cli(f"{SEED}:7", f"{SEED}:6")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        f"--- {SEED}:7  車企組團出逃俄羅斯,304億直接打水漂? (虎嗅APP)",
+        f"+++ {SEED}:6  車企組團出逃俄羅斯!304億直接打水漂? (最華人)",
+        "Jaccard 0.9391, containment 0.9834 (matching views, 5-gram shingles)",
+    ]
+    assert "~ [-01.-]手握回購權的國際車企們對這些國際車企來說，俄羅斯市場可真成了“爛攤子”。" in lines
+    assert any("<script:里→裡>" in line for line in lines)
+    assert "\x1b[" not in result.stdout  # not a terminal: no colours unless asked
+
+
+def test_diff_ids_from_a_run_match_file_articles(seed_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    by_id = diff_cli("000_79e19496e3b9640c:7", "000_79e19496e3b9640c:6", "--run", str(seed_run))
+    by_file = diff_cli(f"{SEED}:7", f"{SEED}:6")
+    assert by_id.exit_code == 0, by_id.output
+    assert by_id.stdout.splitlines()[2:] == by_file.stdout.splitlines()[2:]
+    assert by_id.stdout.startswith("--- 000_79e19496e3b9640c:7  車企組團")
+
+
+def test_diff_two_files_in_colour(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("我們這裡的汽車出口。新句子。\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("我们这里的汽车出口。\n", encoding="gb18030")
+    result = diff_cli(str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))
+    assert result.exit_code == 0, result.output
+    # Decoded as clean decodes (GB18030 detected), aligned by sentence, folded by script.
+    assert result.stdout.splitlines()[2:] == [
+        "Jaccard 0.6250, containment 1.0000 (matching views, 5-gram shingles)",
+        "~ 我<script:們這裡→们这里>的汽<script:車→车>出口。{+⏎+}",
+        "- 新句子。⏎",
+    ]
+    coloured = diff_cli(str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--color")
+    assert "\x1b[33m" in coloured.stdout and "\x1b[0m" in coloured.stdout
+
+
+def test_diff_unknown_reference(tmp_path: Path) -> None:
+    result = diff_cli("nope:1", "nope:2", "--run", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: cannot find article 'nope:1': not a file, not FILE:N, and not an id in {tmp_path}/corpus.jsonl "
+        f"or {tmp_path}/removed.jsonl (give a file, FILE:N, or --run DIR holding the clean output)")
+
+
+def test_diff_article_number_out_of_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = diff_cli(f"{SEED}:8", f"{SEED}:0")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: {SEED} has 8 article(s); there is no article 8 (use {SEED}:0 to {SEED}:7)")

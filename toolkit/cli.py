@@ -180,5 +180,38 @@ def detect(
 
 
 
+@app.command("diff")
+def diff_command(
+    a: Annotated[str, typer.Argument(metavar="A", help="Kept side: a file, FILE:N, or an article id.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Other side: a file, FILE:N, or an article id.")],
+    run: Annotated[Path, typer.Option("--run", help="Output of a previous clean, to look ids up in.")] = Path("out"),
+    config_file: Annotated[Path | None, typer.Option("--config", help="TOML file with per-stage settings.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Decode files with this codec instead of detecting.")] = None,
+    color: Annotated[bool | None, typer.Option("--color/--no-color", help="ANSI colours (default: on a terminal).")]
+    = None,
+) -> None:
+    """Align two articles sentence by sentence, then by character, as on the diff pages.
+
+    A and B are each an existing file (its whole text), FILE:N (article N of FILE, from 0, cleaned
+    as clean does), or an article id from RUN/corpus.jsonl or RUN/removed.jsonl.
+    """
+    from .io import run_diff
+
+    try:
+        config = load_config(config_file)
+        if encoding:
+            import dataclasses
+
+            config = dataclasses.replace(config, encoding=encoding)
+        use_color = sys.stdout.isatty() if color is None else color
+        text = run_diff(a, b, run, config, color=use_color)
+    except ToolkitError as err:
+        _error(err)
+        return
+    typer.echo(text, color=use_color)  # click strips ANSI codes off a pipe unless told otherwise
+    raise typer.Exit(EXIT_OK)
+
+
+
 def main() -> None:
     app()

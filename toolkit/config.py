@@ -125,6 +125,9 @@ class DedupConfig:
         _check(16 <= self.num_perm <= 1024, "dedup.num_perm must be between 16 and 1024", "try 128")
         _check(self.keep in ("longest", "first"), f"dedup.keep must be 'longest' or 'first', got {self.keep!r}",
                "use --keep longest or --keep first")
+        _check(self.min_shingles >= 1, f"dedup.min_shingles must be at least 1, got {self.min_shingles}", "try 8")
+        # The permutations come from numpy's RandomState(seed), which takes 0 .. 2^32-1.
+        _check(0 <= self.seed < 2**32, f"dedup.seed must be between 0 and 2^32-1, got {self.seed}", "try 1")
 
 
 @dataclass(frozen=True, slots=True)

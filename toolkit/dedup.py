@@ -11,9 +11,12 @@ Signature scheme ``toolkit-minhash/1`` (record it with any saved signatures):
 - MinHash: datasketch 2.0's ``affine32`` scheme (fmix32 pre-mix, then
   ``a*h + b mod 2^32`` with datasketch's own permutations for the seed), computed
   over the whole shingle array in numpy and held in ``LeanMinHash`` objects;
-- LSH: datasketch ``MinHashLSH`` banded for ``candidate_threshold``; every
-  candidate pair is confirmed by its exact Jaccard (or containment) on the
-  shingle sets before it counts.
+- LSH: datasketch ``MinHashLSH`` banded for ``candidate_threshold`` (0.5 gives
+  25 bands of 5 rows); every candidate pair is confirmed by its exact Jaccard
+  (or containment) on the shingle sets before it counts.
+
+:func:`describe` lists all of this for a config; :func:`incompatible` compares
+a saved description with the current one.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import defaultdict
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -43,11 +47,6 @@ def matching_view(folded: str) -> str:
     '車企ota20'
     """
     return _DROP.sub("", unicodedata.normalize("NFKC", folded).lower())
-
-
-def view_key(view: str) -> str:
-    """A stable hash of the matching view, for exact duplicates."""
-    return hashlib.blake2b(view.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def shingle_hashes(view: str, n: int = 5) -> np.ndarray:
@@ -87,15 +86,69 @@ class Permutations:
         return cls(seed, a.astype(np.uint32), b.astype(np.uint32))
 
 
+# Shingles per block when applying the permutations: the (num_perm, block) scratch array stays
+# in cache, and the min runs along its contiguous axis.
+_BLOCK = 2048
+
+
+def signature_values(hashes: np.ndarray, perms: Permutations) -> np.ndarray:
+    """MinHash values (uint32, one per permutation) of a shingle-hash array."""
+    out = np.full(perms.a.size, np.iinfo(np.uint32).max, dtype=np.uint32)
+    if hashes.size == 0:
+        return out
+    a, b = perms.a[:, None], perms.b[:, None]
+    scratch = np.empty((perms.a.size, min(_BLOCK, hashes.size)), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        hv = _fmix(hashes.astype(np.uint32), 32)
+        for start in range(0, hv.size, _BLOCK):
+            block = hv[None, start:start + _BLOCK]
+            tmp = scratch[:, :block.shape[1]]
+            np.multiply(a, block, out=tmp)
+            np.add(tmp, b, out=tmp)
+            np.minimum(out, tmp.min(axis=1), out=out)
+    return out
+
+
 def signature(hashes: np.ndarray, perms: Permutations) -> LeanMinHash:
     """MinHash of a shingle-hash array, bit-identical to datasketch's ``update_batch``."""
-    if hashes.size == 0:
-        values = np.full(perms.a.size, np.iinfo(np.uint32).max, dtype=np.uint32)
-    else:
-        with np.errstate(over="ignore"):
-            hv = _fmix(hashes.astype(np.uint32), 32)[:, None]
-            values = (hv * perms.a[None, :] + perms.b[None, :]).min(axis=0)
-    return LeanMinHash(seed=perms.seed, hashvalues=values, scheme="affine32")
+    return LeanMinHash(seed=perms.seed, hashvalues=signature_values(hashes, perms), scheme="affine32")
+
+
+def lsh_params(config: DedupConfig) -> tuple[int, int]:
+    """(bands, rows) that datasketch's ``MinHashLSH`` derives from ``candidate_threshold``.
+
+    >>> lsh_params(DedupConfig())   # a pair at Jaccard 0.8 becomes a candidate with p > 0.9999
+    (25, 5)
+    """
+    lsh = MinHashLSH(threshold=config.candidate_threshold, num_perm=config.num_perm)
+    return lsh.b, lsh.r
+
+
+def describe(config: DedupConfig) -> dict[str, object]:
+    """Everything a saved signature or index depends on; compare with :func:`incompatible`."""
+    bands, rows = lsh_params(config)
+    return {
+        "scheme": SCHEME, "ngram": config.ngram, "num_perm": config.num_perm, "seed": config.seed,
+        "shingle_hash": "polynomial(0x100000001B3) over code points mod 2^64, fmix64, high 32 bits",
+        "permutations": "datasketch affine32", "bands": bands, "rows": rows,
+        "folding": "OpenCC tw2sp (Taiwan) / hk2s (Hong Kong) / t2s, NFKC, lower case, letters and digits only",
+    }
+
+
+def incompatible(saved: dict[str, object], config: DedupConfig) -> list[str]:
+    """The settings in which ``saved`` (a :func:`describe` dict) differs from ``config``'s signatures.
+
+    Bands and rows only matter for an LSH index, not for signatures, so they are compared too only
+    when ``saved`` has them.
+
+    >>> incompatible(describe(DedupConfig()), DedupConfig())
+    []
+    >>> incompatible(describe(DedupConfig()), DedupConfig(ngram=4))
+    ['ngram: saved 5, current 4']
+    """
+    current = describe(config)
+    return [f"{k}: saved {saved.get(k)}, current {v}" for k, v in current.items()
+            if (k in saved or k not in ("bands", "rows")) and saved.get(k) != v]
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -106,12 +159,19 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return inter / (a.size + b.size - inter), inter / min(a.size, b.size)
 
 
-Prepared = tuple[str, np.ndarray]  # (exact key, unique shingle hashes) of one matching view
+def text_similarity(a: str, b: str, config: DedupConfig) -> tuple[float, float]:
+    """Jaccard and containment of two articles' matching views, each folded by its own script.
 
+    >>> text_similarity("臺灣的汽車出口創新高，電動車帶動成長。", "台湾的汽车出口创新高,电动车带动成长", DedupConfig())
+    (1.0, 1.0)
+    """
+    from . import script  # local import: only this helper needs OpenCC
 
-def prepare(view: str, ngram: int) -> Prepared:
-    """The per-article part of dedup, computed where the article is processed."""
-    return view_key(view), shingle_hashes(view, ngram)
+    views = []
+    for text in (a, b):
+        label = script.label(text)[0]
+        views.append(matching_view(script.fold(text, label, script.variant_of(text, label)[0])))
+    return jaccard(shingle_hashes(views[0], config.ngram), shingle_hashes(views[1], config.ngram))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,23 +189,94 @@ class Cluster:
     members: tuple[Member, ...]
 
 
+Edge = tuple[str, float, float]  # reason, Jaccard, containment (rounded)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The per-article part of dedup, pure and picklable, so it can run where the article is processed."""
+
+    key: bytes  # digest of the matching view: equal keys are exact duplicates
+    values: np.ndarray | None  # MinHash values; None when the view has too few shingles for LSH
+    packed: bytes  # the view, compressed, to recompute its shingles if it becomes a candidate
+
+
+@cache
+def permutations(num_perm: int, seed: int) -> Permutations:
+    """The permutations for a config, built once per process."""
+    return Permutations.create(num_perm, seed)
+
+
+def _pack(view: str) -> bytes:
+    return zlib.compress(view.encode("utf-16-le"), 1)
+
+
+def _unpack(packed: bytes) -> str:
+    return zlib.decompress(packed).decode("utf-16-le")
+
+
+def prepare(view: str, config: DedupConfig) -> Prepared:
+    """Digest, signature and packed view of one matching view."""
+    key = hashlib.blake2b(view.encode("utf-8"), digest_size=12).digest()
+    hashes = shingle_hashes(view, config.ngram)
+    if hashes.size < config.min_shingles:
+        return Prepared(key, None, b"")
+    return Prepared(key, signature_values(hashes, permutations(config.num_perm, config.seed)), _pack(view))
+
+
 @dataclass
 class DedupIndex:
-    """Collects matching data for every article, then clusters them in :meth:`finish`."""
+    """Takes articles one by one, verifying LSH candidates as they arrive; :meth:`finish` clusters them.
+
+    Memory per distinct matching view: its LSH entry and the view itself, compressed (a fraction of
+    the shingle array it stands for); shingles are recomputed from it only for candidates.
+    Signatures are not kept: each article queries the LSH before it is inserted, which yields every
+    candidate pair once.
+    """
 
     config: DedupConfig = field(default_factory=DedupConfig)
-    _keys: dict[int, str] = field(default_factory=dict)
-    _hashes: dict[int, np.ndarray] = field(default_factory=dict)
+    _lsh: MinHashLSH = field(init=False)
+    _first: dict[bytes, int] = field(default_factory=dict)  # view digest -> first article with it
+    _exact: dict[int, list[int]] = field(default_factory=dict)  # first article -> every article with its view
+    _views: dict[int, bytes] = field(default_factory=dict)  # first article -> packed view (LSH members)
     _length: dict[int, int] = field(default_factory=dict)
+    _edges: dict[int, dict[int, Edge]] = field(default_factory=dict)  # verified, between first articles
+
+    def __post_init__(self) -> None:
+        self._lsh = MinHashLSH(threshold=self.config.candidate_threshold, num_perm=self.config.num_perm)
 
     def add(self, index: int, view: str, length: int) -> None:
         """Register an article by input index, its matching view and its cleaned length."""
-        self.add_prepared(index, prepare(view, self.config.ngram), length)
+        self.add_prepared(index, prepare(view, self.config), length)
 
     def add_prepared(self, index: int, prepared: Prepared, length: int) -> None:
-        """Register an article whose view was already hashed (by a worker process)."""
-        self._keys[index], self._hashes[index] = prepared
+        """Register an article whose view was already prepared (possibly in another process)."""
         self._length[index] = length
+        first = self._first.setdefault(prepared.key, index)
+        self._exact.setdefault(first, []).append(index)
+        if first != index or prepared.values is None:
+            return  # an exact duplicate has the first copy's candidates; a tiny view has none
+        sig = LeanMinHash(seed=self.config.seed, hashvalues=prepared.values, scheme="affine32")
+        candidates = sorted(self._lsh.query(sig))
+        if candidates:
+            hashes = shingle_hashes(_unpack(prepared.packed), self.config.ngram)
+            for other in candidates:
+                self._verify(index, hashes, other)
+        self._lsh.insert(index, sig, check_duplication=False)
+        self._views[index] = prepared.packed
+
+    def _verify(self, index: int, hashes: np.ndarray, other: int) -> None:
+        cfg = self.config
+        jac, con = jaccard(hashes, shingle_hashes(_unpack(self._views[other]), cfg.ngram))
+        if jac >= cfg.threshold:
+            reason = "near_duplicate"
+        elif con >= cfg.containment:
+            reason = "contained_duplicate"
+        else:
+            return
+        edge = (reason, round(jac, 4), round(con, 4))
+        self._edges.setdefault(index, {})[other] = edge
+        self._edges.setdefault(other, {})[index] = edge
 
     def _priority(self, index: int) -> tuple[int, int]:
         if self.config.keep == "longest":
@@ -153,55 +284,33 @@ class DedupIndex:
         return (0, index)
 
     def finish(self) -> list[Cluster]:
-        cfg = self.config
-        groups: dict[str, list[int]] = defaultdict(list)
-        for index in sorted(self._keys):
-            groups[self._keys[index]].append(index)
-        exact: dict[int, list[int]] = {}
-        for members in groups.values():
-            members.sort(key=self._priority)
-            exact[members[0]] = members[1:]
-        reps = sorted(exact, key=self._priority)
-
-        perms = Permutations.create(cfg.num_perm, cfg.seed)
-        lsh = MinHashLSH(threshold=cfg.candidate_threshold, num_perm=cfg.num_perm)
-        eligible = [i for i in sorted(reps) if self._hashes[i].size >= cfg.min_shingles]
-        sigs = {i: signature(self._hashes[i], perms) for i in eligible}
-        for i in eligible:
-            lsh.insert(i, sigs[i])
-        edges: dict[int, dict[int, tuple[str, float, float]]] = defaultdict(dict)
-        for i in eligible:
-            for j in lsh.query(sigs[i]):
-                if j <= i:
-                    continue
-                jac, con = jaccard(self._hashes[i], self._hashes[j])
-                if jac >= cfg.threshold:
-                    reason = "near_duplicate"
-                elif con >= cfg.containment:
-                    reason = "contained_duplicate"
-                else:
-                    continue
-                edges[i][j] = edges[j][i] = (reason, round(jac, 4), round(con, 4))
-
+        # Each exact group is represented by its preferred member; edges join groups.
+        rep = {first: min(members, key=self._priority) for first, members in self._exact.items()}
+        group = {r: first for first, r in rep.items()}
         clusters: list[Cluster] = []
         taken: set[int] = set()
-        for keeper in reps:
-            if keeper in taken:
+        for keeper in sorted(group, key=self._priority):
+            first = group[keeper]
+            if first in taken:
                 continue
-            found: list[Member] = [Member(i, "exact_duplicate", 1.0, 1.0) for i in exact[keeper]]
+            found = [Member(i, "exact_duplicate", 1.0, 1.0) for i in self._exact[first] if i != keeper]
             # Members are verified against the keeper itself: no chains of weak links.
-            for j in sorted(edges.get(keeper, {}), key=self._priority):
-                if j in taken:
+            neighbours = self._edges.get(first, {})
+            for other in sorted(neighbours, key=lambda g: self._priority(rep[g])):
+                if other in taken:
                     continue
-                reason, jac, con = edges[keeper][j]
-                taken.add(j)
-                found.append(Member(j, reason, jac, con))
-                found.extend(Member(k, reason, jac, con) for k in exact[j])
-            taken.add(keeper)
+                reason, jac, con = neighbours[other]
+                taken.add(other)
+                found.extend(Member(i, reason, jac, con) for i in self._exact[other])
+            taken.add(first)
             if found:
                 clusters.append(Cluster("", keeper, tuple(sorted(found, key=lambda m: m.index))))
         clusters.sort(key=lambda c: c.keeper)
         return [Cluster(f"c{n:04d}", c.keeper, c.members) for n, c in enumerate(clusters, 1)]
+
+    def packed_bytes(self) -> int:
+        """Bytes of packed views held for verification (for benchmarks)."""
+        return sum(len(v) for v in self._views.values())
 
 
 def removals(clusters: Iterable[Cluster]) -> dict[int, tuple[Cluster, Member]]:

@@ -28,6 +28,7 @@ __all__ = [
     "align",
     "render_cluster_page",
     "render_index",
+    "render_pair",
     "render_terminal",
     "split_sentences",
 ]
@@ -511,3 +512,27 @@ def render_terminal(rows: Sequence[Row], color: bool = False) -> str:
                 body = f"{_ANSI['del' if row.kind == 'deleted' else 'ins']}{body}{_RESET}"
         lines.append(_PREFIX.get(row.kind, "? ") + body.replace("\n", "⏎"))
     return "\n".join(lines)
+
+
+
+def render_pair(
+    left: ArticleView, right: ArticleView, rows: Sequence[Row], similarity: float, containment: float,
+    color: bool = False, ngram: int = 5,
+) -> str:
+    """``render_terminal`` under a header naming both articles and their similarity.
+
+    >>> a = ArticleView("a:0", "標題", "中央社", "甲乙丙。")
+    >>> print(render_pair(a, ArticleView("b:1", None, None, "甲丁丙。"), align(a.text, "甲丁丙。"), 0.5, 0.5))
+    --- a:0  標題 (中央社)
+    +++ b:1
+    Jaccard 0.5000, containment 0.5000 (matching views, 5-gram shingles)
+    ~ 甲[-乙-]{+丁+}丙。
+    """
+    def name(mark: str, a: ArticleView) -> str:
+        extra = "".join(["  " + a.title if a.title else "", f" ({a.source})" if a.source else ""])
+        return f"{mark} {a.id}{extra}"
+
+    head = [name("---", left), name("+++", right),
+            f"Jaccard {similarity:.4f}, containment {containment:.4f} (matching views, {ngram}-gram shingles)"]
+    body = render_terminal(rows, color)
+    return "\n".join(head + ([body] if body else []))

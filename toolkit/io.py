@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from . import dedup, diff, report
 from .config import Config
+from .decode import Rejected, decode_bytes
 from .errors import ConfigError, InputError, OutputError
 from .pipeline import Corpus, Decisions, FileInfo, Processed, file_record, finalize, process_file
 from .script import converter
@@ -176,7 +177,7 @@ def _work(job: _Job) -> _Done:
         for item in items:
             words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
             if item.removal is None:
-                prepared.append((item.doc.index, len(item.doc.text), dedup.prepare(item.view, config.dedup.ngram)))
+                prepared.append((item.doc.index, len(item.doc.text), dedup.prepare(item.view, config.dedup)))
             slim = replace(item, detection=replace(item.detection, lexicon=frozenset()), view="")
             pickle.dump(slim, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return _Done(info, None, len(data), tuple(item.doc.id for item in items), tuple(prepared),
@@ -397,4 +398,70 @@ def _write_diffs(out: Path, decisions: Decisions, texts: Mapping[int, diff.Artic
     return {v.cluster_id: f"diffs/{n}" for v, n in zip(views, names, strict=True)}
 
 
-__all__ = ["InputFile", "atomic_file", "discover", "run_clean"]
+def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
+    """Resolve an article reference for ``toolkit diff``.
+
+    In order: an existing file (its whole decoded text); ``FILE:N`` for an existing FILE (its
+    article N, numbered from 0 as in ids, split and cleaned as ``clean`` does); an id in a
+    previous run's ``RUN/corpus.jsonl`` or ``RUN/removed.jsonl`` (its cleaned text).
+    """
+    path = Path(ref)
+    if path.is_file():
+        decoded = _decode_for_diff(path, config)
+        return diff.ArticleView(ref, None, None, decoded)
+    stem, sep, number = ref.rpartition(":")
+    if sep and number.isdigit() and Path(stem).is_file():
+        info, items = process_file(_read_for_diff(Path(stem)), Path(stem).name, 0, config)
+        n = int(number)
+        if n >= len(items):
+            raise InputError(f"{stem} has {len(items)} article(s); there is no article {n}",
+                             f"use {stem}:0 to {stem}:{max(0, len(items) - 1)}" if items else
+                             f"it yields none: {info.detail or info.reason}")
+        doc = items[n].doc
+        return diff.ArticleView(ref, doc.title, doc.source, doc.text)
+    needle = dumps(ref)
+    for name in ("corpus.jsonl", "removed.jsonl"):
+        try:
+            with open(run / name, encoding="utf-8") as fh:
+                for line in fh:
+                    if f'"id":{needle}' in line:
+                        rec = json.loads(line)
+                        if rec.get("id") == ref:
+                            return diff.ArticleView(ref, rec.get("title"), rec.get("source"), rec.get("text", ""))
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            raise InputError(f"cannot read {run / name}: {err.strerror or err}", "check --run") from None
+    raise InputError(f"cannot find article {ref!r}: not a file, not FILE:N, and not an id in "
+                     f"{run}/corpus.jsonl or {run}/removed.jsonl",
+                     "give a file, FILE:N, or --run DIR holding the clean output")
+
+
+def _read_for_diff(path: Path) -> bytes:
+    try:
+        return read_input(InputFile(path.name, path))
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}", "check the path") \
+            from None
+
+
+def _decode_for_diff(path: Path, config: Config) -> str:
+    decoded = decode_bytes(_read_for_diff(path), config.encoding)
+    if isinstance(decoded, Rejected):
+        raise InputError(f"cannot decode {path}: {decoded.detail}", "try --encoding")
+    return decoded.text
+
+
+def run_diff(a: str, b: str, run: Path, config: Config, color: bool = False) -> str:
+    """``toolkit diff``: the two articles aligned as on the diff pages, as terminal text."""
+    try:
+        left, right = load_article(a, run, config), load_article(b, run, config)
+    except LookupError:
+        raise ConfigError(f"unknown encoding: {config.encoding}", "use a Python codec name such as gb18030") \
+            from None
+    similarity, containment = dedup.text_similarity(left.text, right.text, config.dedup)
+    rows = diff.align(left.text, right.text, _char_folder())
+    return diff.render_pair(left, right, rows, similarity, containment, color, config.dedup.ngram)
+
+
+__all__ = ["InputFile", "atomic_file", "discover", "load_article", "run_clean", "run_diff"]

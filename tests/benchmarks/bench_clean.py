@@ -267,11 +267,9 @@ def stage_figures(root: Path, sample: int) -> list[tuple[str, float, int]]:
         quality.signals(text)
         cleaned.append(text)
     rows.append(("normalize+quality", time.perf_counter() - t, len(arts)))
-    perms = dedup.Permutations.create(config.dedup.num_perm, config.dedup.seed)
     t = time.perf_counter()
     for text, det in zip(cleaned, detections, strict=True):
-        view = dedup.matching_view(script.fold(text, det.script, det.variant))
-        dedup.signature(dedup.prepare(view, config.dedup.ngram)[1], perms)
+        dedup.prepare(dedup.matching_view(script.fold(text, det.script, det.variant)), config.dedup)
     rows.append(("dedup sketch", time.perf_counter() - t, len(arts)))
     return [(name, secs, n) for name, secs, n in rows] + [("(sample bytes)", 0.0, size)]
 
