@@ -9,7 +9,7 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit import script
+from toolkit import dedup, script
 from toolkit.config import DedupConfig
 from toolkit.dedup import (
     Cluster,
@@ -255,3 +255,12 @@ def test_bad_dedup_settings_fail_early(settings_: dict, message: str) -> None:
     with pytest.raises(ConfigError) as err:
         DedupConfig(**settings_)
     assert str(err.value) == message
+
+
+@given(st.text(alphabet=st.sampled_from(
+    "中文，。 ＡＢ１２〇々ｶﾞ①㈱ﬁ\u0301e“”—…・．\u0323\u0307sḍ\u1e9b\u00a0한\u1100\u1161℃㍿\ufa10")
+    | st.characters(codec="utf-8"), max_size=60))
+def test_fast_nfkc_is_exactly_nfkc(text: str) -> None:
+    import unicodedata
+
+    assert dedup.nfkc(text) == unicodedata.normalize("NFKC", text)

@@ -40,13 +40,46 @@ _POLY = np.uint64(0x100000001B3)  # FNV-1 64-bit prime: odd, spreads code points
 _DROP = re.compile(r"[\W_]+")
 
 
+@cache
+def _compat() -> tuple[np.ndarray, dict[int, str]]:
+    """Code points that NFKC changes on their own (NBSP, ℃, full-width forms...), and their NFKC."""
+    points = [c for c in (*range(0xD800), *range(0xE000, 0x20000), *range(0x2F800, 0x2FA20))
+              if unicodedata.normalize("NFKC", chr(c)) != chr(c)]
+    table = np.zeros(0x110000, dtype=bool)
+    table[points] = True
+    return table, {c: unicodedata.normalize("NFKC", chr(c)) for c in points}
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, an order of magnitude faster on Chinese text.
+
+    NFKC is NFC of the compatibility decomposition; replacing each compatibility character by
+    its own NFKC gives a canonically equivalent string, so NFC of it is exactly NFKC. NFC alone
+    runs at memory speed on text that needs no change, which is most of it.
+
+    >>> nfkc("２０２５年　ＯＴＡ℃ｶﾞ") == unicodedata.normalize("NFKC", "２０２５年　ＯＴＡ℃ｶﾞ")
+    True
+    """
+    table, mapped = _compat()
+    where = np.flatnonzero(table[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)])
+    if where.size:
+        parts: list[str] = []
+        pos = 0
+        for i in where.tolist():
+            parts += (text[pos:i], mapped[ord(text[i])])
+            pos = i + 1
+        parts.append(text[pos:])
+        text = "".join(parts)
+    return unicodedata.normalize("NFC", text)
+
+
 def matching_view(folded: str) -> str:
     """The text used for matching: NFKC, lower case, letters and digits only.
 
     >>> matching_view("車企，OTA 2.0！")
     '車企ota20'
     """
-    return _DROP.sub("", unicodedata.normalize("NFKC", folded).lower())
+    return _DROP.sub("", nfkc(folded).lower())
 
 
 def shingle_hashes(view: str, n: int = 5) -> np.ndarray:

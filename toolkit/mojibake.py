@@ -38,8 +38,10 @@ _CP1252_HIGH = {ch: b for b in range(0x80, 0xA0) if (ch := bytes([b]).decode("cp
 _TO_BYTES = str.maketrans({ch: chr(b) for ch, b in _CP1252_HIGH.items()})
 _HIGH_BYTE = "\\x80-\\xff" + "".join(re.escape(ch) for ch in _CP1252_HIGH)
 _SINGLE_BYTE = "\\x21-\\x7e" + _HIGH_BYTE
-# A run of characters that one byte each could have produced (pure ASCII runs are skipped).
-_LATIN_RUN = re.compile(f"[{_SINGLE_BYTE}]+")
+# A run of characters that one byte each could have produced, holding at least one Latin-1
+# letter: every lead byte of UTF-8 and almost every one of GBK/Big5 reads as one. Runs of ASCII
+# or of cp1252 punctuation only (the “” and — of Chinese prose) are skipped.
+_LATIN_RUN = re.compile(f"[{_SINGLE_BYTE}]*[\\xa0-\\xff][{_SINGLE_BYTE}]*")
 _LATIN1 = re.compile("[\\xa0-\\xff]")
 # Whitespace-free tokens: candidates for UTF-8 read as GBK (ASCII whitespace never sits inside
 # a multibyte character, so a token is a whole run of the original bytes).
@@ -124,7 +126,7 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     ('Café ——“好”', [])
     """
     found: list[tuple[int, int, str, str]] = []  # (start, end, repaired, kind) in the input
-    runs = [m for m in _LATIN_RUN.finditer(text) if not m.group().isascii()]
+    runs = list(_LATIN_RUN.finditer(text))
     first = [_from_single_bytes(m.group()) for m in runs]
     # GB and Big5 bytes decode each other: ties on a short run go to the text's main family.
     weight = {"gb18030": 0, "big5hkscs": 0}
