@@ -18,7 +18,7 @@ import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -184,13 +184,20 @@ def _work(job: _Job) -> _Done:
                  tuple((k, frozenset(v)) for k, v in sorted(words.items())))
 
 
-def _map(jobs: Iterator[_Job], workers: int) -> Iterator[_Done]:
-    """Run ``_work`` over the jobs in input order, in ``workers`` processes (in this one for 1)."""
-    if workers <= 1:
-        yield from map(_work, jobs)
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
+
+
+@contextmanager
+def _workers(count: int) -> Iterator[Mapper]:
+    """An order-keeping map over ``count`` worker processes (this process for 1), for every phase."""
+    if count <= 1:
+        yield map
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        yield from pool.map(_work, jobs)
+    # forkserver: workers start from a clean process (no inherited threads or open outputs).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["toolkit.pipeline"])
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        yield pool.map
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +214,7 @@ class _Part:
     kept: str  # corpus.jsonl lines of this file, to be appended in input order
     removed: str
     rows: list[dict[str, Any]]  # report rows
-    texts: dict[int, diff.ArticleView]  # clustered articles, for the diff pages
+    texts: dict[int, tuple[str, int]]  # clustered articles, for the diff pages: (file, offset)
 
 
 @lru_cache(maxsize=1)
@@ -222,32 +229,58 @@ def _finish(job: _Final) -> _Part:
     decisions, named = _load_decisions(job.decisions)
     wanted = named.keys()
     part = _Part(job.spill + ".kept", job.spill + ".removed", [], {})
+    texts = job.spill + ".texts"
     with open(part.kept, "w", encoding="utf-8", newline="\n") as kept_fh, \
-            open(part.removed, "w", encoding="utf-8", newline="\n") as removed_fh:
+            open(part.removed, "w", encoding="utf-8", newline="\n") as removed_fh, open(texts, "wb") as texts_fh:
         for item in _read_spill(job.spill):
             item = replace(item, doc=replace(item.doc, index=job.base + item.doc.index))
             kept, rec = finalize(item, decisions, named)
             (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
             part.rows.append(report.summarize(rec, kept, item.context))
             if item.doc.index in wanted:
-                part.texts[item.doc.index] = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
+                part.texts[item.doc.index] = (texts, texts_fh.tell())
+                view = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
+                pickle.dump(view, texts_fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.unlink(job.spill)
     return part
 
 
-def _map_final(jobs: Iterator[_Final], workers: int) -> Iterator[_Part]:
-    if workers <= 1:
-        yield from map(_finish, jobs)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        yield from pool.map(_finish, jobs)
+Where = tuple[str, int]  # an ArticleView pickled in a file, at an offset
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers start from a clean process (no inherited threads or open outputs).
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["toolkit.pipeline"])
-    return context
+@dataclass(frozen=True, slots=True)
+class _Pages:
+    """Diff pages for a batch of clusters: (cluster id, keeper, [(member, similarity, containment)])."""
+
+    diffs: str
+    rule: str
+    clusters: tuple[tuple[str, Where, tuple[tuple[Where, float, float], ...]], ...]
+
+
+def _load_view(where: Where) -> diff.ArticleView:
+    with open(where[0], "rb") as fh:
+        fh.seek(where[1])
+        view: diff.ArticleView = pickle.load(fh)
+    return view
+
+
+def _render(job: _Pages) -> list[diff.ClusterView]:
+    """Write one page per cluster; return the clusters without texts, for the index."""
+    fold = _char_folder()
+    out = []
+    for cluster_id, keeper_at, members_at in job.clusters:
+        keeper = _load_view(keeper_at)
+        members = []
+        for where, similarity, containment in members_at:
+            article = _load_view(where)
+            members.append(diff.MemberView(article, similarity, containment,
+                                           tuple(diff.align(keeper.text, article.text, fold))))
+        view = diff.ClusterView(cluster_id, keeper, job.rule, tuple(members))
+        with atomic_file(Path(job.diffs) / f"{cluster_id}.html") as fh:
+            fh.write(diff.render_cluster_page(view, fold))
+        out.append(diff.ClusterView(cluster_id, replace(keeper, text=""), job.rule, tuple(
+            diff.MemberView(replace(m.article, text=""), m.similarity, m.containment, ()) for m in members)))
+    return out
 
 
 def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: Progress | None = None,
@@ -272,10 +305,10 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     ids: dict[int, str] = {}
     spills: list[tuple[int, str]] = []  # (first index, spill file), in input order
     next_index = 0
-    with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir:
+    with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as run:
         todo = (_Job(f, read_input(f) if f.path is None else None, config, os.path.join(spill_dir, f"{n}.pkl"))
                 for n, f in enumerate(files))
-        for job_done in _map(todo, jobs):
+        for job_done in run(_work, todo):
             info = job_done.info
             infos.append(info)
             if job_done.warning and warn:
@@ -298,23 +331,21 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         decided = os.path.join(spill_dir, "decisions.pkl")
         with open(decided, "wb") as dfh:
             pickle.dump((decisions, named), dfh, protocol=pickle.HIGHEST_PROTOCOL)
-        texts = _TextStore(os.path.join(spill_dir, "texts.pkl"))
+        texts: dict[int, Where] = {}
         tally = report.Tally(config)
         with atomic_file(out / "corpus.jsonl", "wb") as kept_fh, atomic_file(out / "removed.jsonl", "wb") as removed_fh:
             for rec in file_removed:
                 removed_fh.write((dumps(rec) + "\n").encode("utf-8"))
-            for part in _map_final((_Final(path, base, decided) for base, path in spills), jobs):
+            for part in run(_finish, (_Final(path, base, decided) for base, path in spills)):
                 for name, dest in ((part.kept, kept_fh), (part.removed, removed_fh)):
                     with open(name, "rb") as src:
                         shutil.copyfileobj(src, dest, 1 << 20)
                     os.unlink(name)
                 for row in part.rows:
                     tally.add(row)
-                for index, view in part.texts.items():
-                    texts.add(index, view)
+                texts.update(part.texts)
         _load_decisions.cache_clear()
-        pages = _write_diffs(out, decisions, texts)
-        texts.close()
+        pages = _write_diffs(out, decisions, texts, run)
     summary = tally.build(infos, decisions, named, pages)
     with atomic_file(out / "clusters.jsonl") as fh:
         for line in report.cluster_lines(decisions, named, pages):
@@ -326,33 +357,6 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     with atomic_file(out / "report.html") as fh:
         fh.write(report.html_page(summary))
     return summary
-
-
-class _TextStore(Mapping[int, diff.ArticleView]):
-    """Clustered articles kept on disk until their diff pages are written, not in memory."""
-
-    def __init__(self, path: str) -> None:
-        self._fh = open(path, "w+b")  # closed by close(); lives in the spill directory
-        self._where: dict[int, int] = {}
-
-    def add(self, index: int, view: diff.ArticleView) -> None:
-        self._fh.seek(0, os.SEEK_END)
-        self._where[index] = self._fh.tell()
-        pickle.dump(view, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def __getitem__(self, index: int) -> diff.ArticleView:
-        self._fh.seek(self._where[index])
-        view: diff.ArticleView = pickle.load(self._fh)
-        return view
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._where)
-
-    def __len__(self) -> int:
-        return len(self._where)
-
-    def close(self) -> None:
-        self._fh.close()
 
 
 def _read_spill(path: str) -> Iterator[Processed]:
@@ -377,22 +381,16 @@ def _char_folder() -> Callable[[str], str]:
     return fold
 
 
-def _write_diffs(out: Path, decisions: Decisions, texts: Mapping[int, diff.ArticleView]) -> dict[str, str]:
-    """One self-contained page per cluster plus an index; returns cluster id -> page path."""
-    _fold_char = _char_folder()
-    views, names = [], []
-    for c in decisions.clusters:
-        keeper = texts[c.keeper]
-        members = tuple(
-            diff.MemberView(texts[m.index], m.similarity, m.containment,
-                            tuple(diff.align(keeper.text, texts[m.index].text, _fold_char)))
-            for m in c.members)
-        view = diff.ClusterView(c.id, keeper, decisions.rule, members)
-        name = f"{c.id}.html"
-        with atomic_file(out / "diffs" / name) as fh:
-            fh.write(diff.render_cluster_page(view, _fold_char))
-        views.append(view)
-        names.append(name)
+def _write_diffs(out: Path, decisions: Decisions, texts: Mapping[int, Where], run: Mapper,
+                 batch: int = 16) -> dict[str, str]:
+    """One self-contained page per cluster (rendered by the workers) plus an index."""
+    jobs = [
+        _Pages(str(out / "diffs"), decisions.rule, tuple(
+            (c.id, texts[c.keeper], tuple((texts[m.index], m.similarity, m.containment) for m in c.members))
+            for c in decisions.clusters[k:k + batch]))
+        for k in range(0, len(decisions.clusters), batch)]
+    views = [view for done in run(_render, jobs) for view in done]
+    names = [f"{v.cluster_id}.html" for v in views]
     with atomic_file(out / "diffs" / "index.html") as fh:
         fh.write(diff.render_index(views, names))
     return {v.cluster_id: f"diffs/{n}" for v, n in zip(views, names, strict=True)}
