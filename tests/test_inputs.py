@@ -283,3 +283,19 @@ def test_any_jsonl_lines_give_one_outcome_per_record(records: list[Any]) -> None
     # every non-blank line is accounted for: as articles, or as one removed record
     assert sorted({int(item.doc.id.split(":")[1].split(".")[0]) for item in items}) == nonblank
     assert all(item.doc.origin.line == int(item.doc.id.split(":")[1].split(".")[0]) for item in items)
+
+
+@pytest.mark.parametrize("command", [["split", "--preview"], ["detect"], ["clean", "-q", "--out"]])
+def test_every_command_warns_about_a_corrupt_gzip_and_goes_on(tmp_path: Path, command: list[str]) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "bad.txt.gz").write_bytes(gzip.compress(SIMP.read_bytes())[:-20])  # cut short
+    (inputs / "good.txt").write_bytes(SIMP.read_bytes())
+    args = [*command, str(tmp_path / "out")] if command[0] == "clean" else command
+    result = runner.invoke(app, [args[0], str(inputs), *args[1:]])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "Warning: cannot read bad.txt.gz: not a readable gzip file "
+        "(Compressed file ended before the end-of-stream marker was reached)"]
+    if command[0] != "clean":
+        assert "跨国车企拥抱中国技术" in result.stdout

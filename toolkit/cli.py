@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,7 +91,7 @@ def split(
     import json
 
     from .decode import Rejected, decode_bytes
-    from .io import discover, read_input
+    from .io import cannot_read, discover, read_input
     from .split import describe, marker_table
 
     try:
@@ -113,7 +112,7 @@ def split(
         try:
             decoded = decode_bytes(read_input(f), codec)
         except OSError as err:
-            typer.echo(f"Warning: {f.rel}: unreadable: {err.strerror or err}", err=True)
+            typer.echo(f"Warning: {cannot_read(f, err)}", err=True)
             continue
         if isinstance(decoded, Rejected):
             typer.echo(f"Warning: {f.rel}: {decoded.reason}: {decoded.detail}", err=True)
@@ -148,7 +147,7 @@ def detect(
     import dataclasses
     import json
 
-    from .io import discover, read_input
+    from .io import cannot_read, discover, read_input
     from .script import detect_files, detect_table
 
     try:
@@ -164,8 +163,8 @@ def detect(
         for f in files:
             try:
                 yield f.rel, read_input(f)
-            except (OSError, EOFError, gzip.BadGzipFile) as err:
-                typer.echo(f"Warning: cannot read {f.rel}: {getattr(err, 'strerror', None) or err}", err=True)
+            except OSError as err:
+                typer.echo(f"Warning: {cannot_read(f, err)}", err=True)
 
     try:
         report = detect_files(contents(), config)

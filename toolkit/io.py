@@ -93,8 +93,16 @@ def read_input(f: InputFile) -> bytes:
         raise OSError(f"not a regular file: {f.rel}")  # a FIFO or device would block or never end
     data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
     if f.rel.endswith(".gz") or data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+            raise OSError(f"not a readable gzip file ({err})") from None
     return data
+
+
+def cannot_read(f: InputFile, err: OSError) -> str:
+    """The one-line message for an input that could not be read."""
+    return f"cannot read {f.rel}: {err.strerror or err}"
 
 
 @contextmanager
@@ -167,8 +175,8 @@ def _work(job: _Job) -> _Done:
     f, config = job.file, job.config
     try:
         data = job.data if job.data is not None else read_input(f)
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as err:
-        msg = f"cannot read {f.rel}: {getattr(err, 'strerror', None) or err}"
+    except OSError as err:
+        msg = cannot_read(f, err)
         return _Done(FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg), msg, 0, (), (), ())
     info, items = process_file(data, f.rel, 0, config)
     words: dict[str, set[str]] = {}
@@ -438,9 +446,8 @@ def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
 def _read_for_diff(path: Path) -> bytes:
     try:
         return read_input(InputFile(path.name, path))
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}", "check the path") \
-            from None
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror or err}", "check the path") from None
 
 
 def _decode_for_diff(path: Path, config: Config) -> str:
