@@ -111,8 +111,10 @@ def test_gbk_input_is_decoded(tmp_path: Path) -> None:
 
 
 def test_no_half_written_files_after_run(tmp_path: Path) -> None:
-    runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path), "-q"])
-    assert not [p for p in tmp_path.rglob(".*") if p.is_file()]
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "corpus.jsonl").is_file()
+    assert not [p for p in tmp_path.rglob(".*") if p.is_file() or p.is_dir()]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="runs the installed module")

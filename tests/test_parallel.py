@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from typer.testing import CliRunner
 
 from toolkit import io
 from toolkit.cli import app
-from toolkit.config import Config
+from toolkit.config import Config, ScriptConfig
 from toolkit.errors import ConfigError
 
 from .conftest import SIMP, TRAD
@@ -71,3 +72,81 @@ def test_failed_run_leaves_no_output_file(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(RuntimeError, match="interrupted"):
         io.run_clean(io.discover([str(TRAD), str(SIMP)]), out, Config(), jobs=1)
     assert [p.name for p in out.rglob("*") if p.is_file()] == []
+
+
+def _bigger(root: Path) -> Path:
+    """More than one batch of diff pages (16 clusters), JSON Lines and mojibake among the files."""
+    from tests.benchmarks.corpus import articles
+
+    root.mkdir()
+    stories = list(articles(20, seed=5, length=600))
+    for k, story in enumerate(stories):
+        (root / f"s{k:02d}.txt").write_text(f"標題{k}\n{story} (某報)\n", encoding="utf-8")
+        (root / f"t{k:02d}.txt").write_text(f"标题{k}\n{story}。 (另一报)\n", encoding="utf-8")
+    records = [json.dumps({"text": story, "url": f"u{k}"}, ensure_ascii=False) for k, story in enumerate(stories[:3])]
+    (root / "r.jsonl").write_text("\n".join([*records, "{not json"]) + "\n", encoding="utf-8")
+    latin = SIMP.read_text(encoding="utf-8").encode("gb18030").decode("latin-1")
+    (root / "m.txt").write_text(latin, encoding="utf-8")  # GBK read as Latin-1: repaired
+    return root
+
+
+def test_jobs_do_not_change_the_output_across_batches_and_formats(tmp_path: Path) -> None:
+    root = _bigger(tmp_path / "in")
+    outs = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        config = Config(script=ScriptConfig(mode="repair"))
+        io.run_clean(io.discover([str(root)]), out, config, jobs=jobs)
+        outs.append(_tree(out))
+    assert outs[0] == outs[1]
+    assert outs[0]["clusters.jsonl"].count(b"\n") > 16
+    assert len([n for n in outs[0] if n.startswith("diffs/c")]) > 16
+    steps = [json.loads(line)["steps"] for line in outs[0]["corpus.jsonl"].decode().splitlines()]
+    assert any(s[0]["fixer"] == "mojibake" for s in steps if s)
+
+
+def test_ids_are_unique_across_roots_and_extensions(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for root in (one, two):
+        root.mkdir()
+        (root / "a.txt").write_bytes(TRAD.read_bytes())
+        (root / "news.jsonl").write_text(json.dumps({"text": "汽車出海。 (某報)", "url": "x"}, ensure_ascii=False)
+                                         + "\n", encoding="utf-8")
+    (one / "a.md").write_bytes(SIMP.read_bytes())
+    out = tmp_path / "out"
+    io.run_clean(io.discover([str(one), str(two)]), out, Config(), jobs=1)
+    recs = [json.loads(line) for name in ("corpus.jsonl", "removed.jsonl")
+            for line in (out / name).read_text(encoding="utf-8").splitlines()]
+    ids = [r["id"] for r in recs]
+    assert len(ids) == len(set(ids)) == 8 + 1 + 1 + 8 + 1
+    assert {"a:0", "a~2:0", "a~3:0", "news:1", "news~2:1"} <= set(ids)
+    news = [r for r in recs if r["id"].startswith("news")]
+    assert all(r["meta"] == {"url": "x"} and r["origin"]["file"] == "news.jsonl" for r in news)
+
+
+def test_span_found_in_the_same_article_keeps_its_reason_through_the_workers(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "x.txt").write_text("車企\n這裡面有很多車企的故事，TOP10里面還有很多品牌。這些車輛已經出口了。 (某報)\n",
+                               encoding="utf-8")
+    out = tmp_path / "out"
+    io.run_clean(io.discover([str(src)]), out, Config(), jobs=2)
+    [rec] = [json.loads(line) for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(s["text"], s["reason"]) for s in rec["mixed_spans"]] == [("里", "evidence_in_document")]
+
+
+def test_corrupt_gzip_on_stdin_is_reported_not_raised(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["clean", "-", "--out", str(tmp_path / "o"), "-q"],
+                                input=b"\x1f\x8bgarbage")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("Warning: cannot read <stdin>: not a readable gzip file")
+    [rec] = [json.loads(line) for line in (tmp_path / "o" / "removed.jsonl").read_text().splitlines()]
+    assert (rec["id"], rec["reason"]) == ("<stdin>:file", "unreadable")
+
+
+def test_a_second_run_into_the_same_directory_leaves_no_page_of_the_first(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    io.run_clean(io.discover([str(TRAD)]), out, Config(), jobs=1)
+    assert (out / "diffs" / "c0001.html").is_file()
+    io.run_clean(io.discover([str(SIMP)]), out, Config(), jobs=1)
+    assert sorted(p.name for p in (out / "diffs").iterdir()) == ["index.html"]

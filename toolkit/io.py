@@ -30,7 +30,7 @@ from . import dedup, diff, report
 from .config import Config
 from .decode import Rejected, decode_bytes
 from .errors import ConfigError, InputError, OutputError
-from .pipeline import Corpus, Decisions, FileInfo, Processed, file_record, finalize, process_file
+from .pipeline import Corpus, Decisions, FileInfo, Processed, file_id, file_record, finalize, process_file
 from .script import converter
 
 
@@ -39,6 +39,7 @@ class InputFile:
     rel: str  # path relative to its input root, "/"-separated
     path: Path | None  # None for standard input
     error: str | None = None  # why it cannot be read, when known at discovery (a directory not listable)
+    stem: str = ""  # the id stem of its articles, unique in the run (see discover)
 
 
 def discover(inputs: Sequence[str]) -> list[InputFile]:
@@ -58,12 +59,18 @@ def discover(inputs: Sequence[str]) -> list[InputFile]:
                          for p, error in entries)
         else:
             found.append(InputFile(path.name, path))
-    seen: dict[str, int] = {}
+    # Ids are <stem>:<n>; two roots holding one relative path, or a.txt beside a.md, must not
+    # share them: a later stem that is taken gets ~2, ~3... (the file name itself is kept).
+    stems: set[str] = set()
     unique = []
-    for f in found:  # two roots holding the same relative path must not share ids
-        n = seen.get(f.rel, 0)
-        seen[f.rel] = n + 1
-        unique.append(f if n == 0 else replace(f, rel=f"{f.rel}~{n + 1}"))
+    for f in found:
+        stem = base = file_id(f.rel)
+        n = 1
+        while stem in stems:
+            n += 1
+            stem = f"{base}~{n}"
+        stems.add(stem)
+        unique.append(replace(f, stem=stem))
     return unique
 
 
@@ -91,6 +98,8 @@ def read_input(f: InputFile) -> bytes:
         raise OSError(f.error)
     if f.path is not None and not stat.S_ISREG(f.path.stat().st_mode):
         raise OSError(f"not a regular file: {f.rel}")  # a FIFO or device would block or never end
+    if f.path is None and sys.stdin is None:
+        raise OSError("standard input is closed")
     data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
     if f.rel.endswith(".gz") or data[:2] == b"\x1f\x8b":
         try:
@@ -170,6 +179,16 @@ class _Done:
     words: tuple[tuple[str, frozenset[str]], ...]  # script evidence words, by script
 
 
+def _job(f: InputFile, config: Config, spill: str) -> _Job:
+    """Standard input is read here (workers have none); a failure is the worker's to report."""
+    if f.path is not None:
+        return _Job(f, None, config, spill)
+    try:
+        return _Job(f, read_input(f), config, spill)
+    except OSError as err:
+        return _Job(replace(f, error=str(err.strerror or err)), None, config, spill)
+
+
 def _work(job: _Job) -> _Done:
     """Read, decode, split and process one file; spill its articles to ``job.spill``."""
     f, config = job.file, job.config
@@ -178,7 +197,7 @@ def _work(job: _Job) -> _Done:
     except OSError as err:
         msg = cannot_read(f, err)
         return _Done(FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg), msg, 0, (), (), ())
-    info, items = process_file(data, f.rel, 0, config)
+    info, items = process_file(data, f.rel, 0, config, f.stem)
     words: dict[str, set[str]] = {}
     prepared = []
     with open(job.spill, "wb") as fh:
@@ -186,7 +205,7 @@ def _work(job: _Job) -> _Done:
             words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
             if item.removal is None:
                 prepared.append((item.doc.index, len(item.doc.text), dedup.prepare(item.view, config.dedup)))
-            slim = replace(item, detection=replace(item.detection, lexicon=frozenset()), view="")
+            slim = replace(item, view="")  # the lexicon stays: resolve needs it for evidence_in_document
             pickle.dump(slim, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return _Done(info, None, len(data), tuple(item.doc.id for item in items), tuple(prepared),
                  tuple((k, frozenset(v)) for k, v in sorted(words.items())))
@@ -314,15 +333,14 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     spills: list[tuple[int, str]] = []  # (first index, spill file), in input order
     next_index = 0
     with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as run:
-        todo = (_Job(f, read_input(f) if f.path is None else None, config, os.path.join(spill_dir, f"{n}.pkl"))
-                for n, f in enumerate(files))
-        for job_done in run(_work, todo):
+        todo = (_job(f, config, os.path.join(spill_dir, f"{n}.pkl")) for n, f in enumerate(files))
+        for f, job_done in zip(files, run(_work, todo), strict=True):
             info = job_done.info
             infos.append(info)
             if job_done.warning and warn:
                 warn(job_done.warning)
             if info.reason:
-                file_removed.append(file_record(info))
+                file_removed.append(file_record(info, f.stem))
             if job_done.ids:
                 spills.append((next_index, os.path.join(spill_dir, f"{len(infos) - 1}.pkl")))
             for n, doc_id in enumerate(job_done.ids):
@@ -401,6 +419,9 @@ def _write_diffs(out: Path, decisions: Decisions, texts: Mapping[int, Where], ru
     names = [f"{v.cluster_id}.html" for v in views]
     with atomic_file(out / "diffs" / "index.html") as fh:
         fh.write(diff.render_index(views, names))
+    for page in (out / "diffs").glob("c*.html"):  # a previous run's pages would mix two runs
+        if page.name not in names:
+            page.unlink()
     return {v.cluster_id: f"diffs/{n}" for v, n in zip(views, names, strict=True)}
 
 

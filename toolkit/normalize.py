@@ -323,10 +323,13 @@ Step(fixer='trailing_spaces', count=1)))
 
 
 def replay(raw: str, steps: Iterable[Step], config: NormalizeConfig | None = None) -> str:
-    """Re-apply exactly the recorded fixers to the raw article text.
+    """Re-apply exactly the recorded normalization fixers to an article body.
+
+    Steps that are not fixers (``mojibake``, ``cut_credits``, ``script:*``) are skipped here;
+    :func:`toolkit.pipeline.replay` replays a whole record.
 
     >>> raw = "期,OTA\\xa0升級 "
     >>> replay(raw, normalize(raw)[1]) == normalize(raw)[0]
     True
     """
-    return normalize(raw, config, only=[s.fixer for s in steps])[0]
+    return normalize(raw, config, only=[s.fixer for s in steps if s.fixer in FIXERS])[0]

@@ -20,6 +20,7 @@ from .config import Config
 from .decode import Decoded, Rejected, decode_bytes
 from .models import Document, Origin, Removal, Span, Step
 from .normalize import normalize
+from .normalize import replay as replay_fixers
 from .quality import explain, signals, verdict
 from .split import Segment, body_text, find_segments
 
@@ -70,10 +71,10 @@ def file_id(rel: str) -> str:
     return str(path.with_suffix("")) if path.suffix else str(path)
 
 
-def file_record(info: FileInfo) -> dict[str, Any]:
+def file_record(info: FileInfo, stem: str | None = None) -> dict[str, Any]:
     """The removed.jsonl line for a file that yielded no articles."""
     origin = Origin(info.file, info.encoding or "", info.detected, info.confidence, 0, 0, info.method or "")
-    doc = Document(id=f"{file_id(info.file)}:file", text="", origin=origin, index=-1)
+    doc = Document(id=f"{stem or file_id(info.file)}:file", text="", origin=origin, index=-1)
     return record(doc, Removal(info.reason or "empty", info.detail or "", None))
 
 
@@ -91,16 +92,20 @@ def is_jsonl(rel: str) -> bool:
     return name.endswith(_JSONL_SUFFIXES)
 
 
-def process_file(data: bytes, rel: str, first_index: int, config: Config) -> tuple[FileInfo, list[Processed]]:
-    """Decode and split one file, and run the per-article stages on each article."""
+def process_file(data: bytes, rel: str, first_index: int, config: Config,
+                 stem: str | None = None) -> tuple[FileInfo, list[Processed]]:
+    """Decode and split one file, and run the per-article stages on each article.
+
+    Article ids are ``<stem>:<n>``; ``stem`` defaults to :func:`file_id` of ``rel``.
+    """
     decoded = decode_bytes(data, config.encoding)
     if isinstance(decoded, Rejected):
         return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), []
     if is_jsonl(rel):
-        out = list(_jsonl_records(decoded, rel, first_index, config))
+        out = list(_jsonl_records(decoded, rel, first_index, config, stem or file_id(rel)))
     else:
         text, repairs = mojibake.repair(decoded.text)
-        stem = file_id(rel)
+        stem = stem or file_id(rel)
         out = []
         for n, seg in enumerate(s for s in find_segments(text, config.split) if s.kind == "article"):
             origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, seg.start, seg.end,
@@ -130,13 +135,13 @@ def _article(text: str, seg: Segment, doc_id: str, origin: Origin, index: int,
     return process_article(doc, raw, config)
 
 
-def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config) -> Iterator[Processed]:
+def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
+                   stem: str) -> Iterator[Processed]:
     """One JSON object per line: its text field is split like a text file; the other fields are ``meta``.
 
     Ids are ``<file>:<line>``, or ``<file>:<line>.<k>`` when a record holds several articles.
     Bad lines become removed records (``invalid_json``, ``missing_text``) holding the line as text.
     """
-    stem = file_id(rel)
     field_name = config.input.text_field
     index = first_index
 
@@ -261,6 +266,21 @@ class Decisions:
     rule: str  # the keep rule that chose every cluster's kept article
 
 
+def replay(body: str, steps: Iterable[Step], config: Config | None = None) -> str:
+    """An article's text again from its split body and its recorded steps.
+
+    In the recorded order: ``mojibake`` and ``cut_credits`` happened before the body was cut
+    (nothing to redo), ``script:<configs>`` converts, then the normalization fixers run.
+    ``script:repair`` comes last and is not replayed here: it rewrites each of ``mixed_spans``.
+    """
+    config = config or Config()
+    steps = list(steps)
+    for step in steps:
+        if step.fixer.startswith("script:") and step.fixer != "script:repair":
+            body = script.convert(body, tuple(step.fixer.removeprefix("script:").split("+")))[0]
+    return replay_fixers(body, steps, config.normalize)
+
+
 def finalize(item: Processed, decisions: Decisions, ids: dict[int, str]) -> tuple[bool, dict[str, Any]]:
     """Resolve script spans with corpus evidence and apply dedup: (kept?, JSON record)."""
     spans, advisories = script.resolve(item.detection, decisions.lexicon)
@@ -268,7 +288,7 @@ def finalize(item: Processed, decisions: Decisions, ids: dict[int, str]) -> tupl
     # Only located candidates are repaired, and only repair mode locates them.
     text, n = script.repair(doc.text, spans, item.detection)
     if n:
-        doc = replace(doc, text=text, steps=(Step("script:repair", n), *doc.steps))
+        doc = replace(doc, text=text, steps=(*doc.steps, Step("script:repair", n)))  # it runs last
     q = dict(doc.quality, minority_spans=len(spans))
     doc = replace(doc, quality=q)
     removal = item.removal

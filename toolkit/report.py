@@ -18,7 +18,7 @@ from typing import Any
 from . import dedup, normalize
 from .config import Config
 from .errors import REASONS
-from .pipeline import SCHEMA, Decisions, FileInfo
+from .pipeline import SCHEMA, Decisions, FileInfo, file_id
 
 EXAMPLES = 3  # example articles shown per removal reason
 # A decode below this confidence (when a detector had to guess) is worth a look.
@@ -150,7 +150,7 @@ class Tally:
         examples: dict[str, list[dict[str, Any]]] = {}
         for f in files:
             if f.reason:
-                examples.setdefault(f.reason, []).append({"id": f"{f.file}", "title": None, "detail": f.detail})
+                examples.setdefault(f.reason, []).append({"id": f"{file_id(f.file)}:file", "title": None, "detail": f.detail})
         for reason, found in self.examples.items():
             examples.setdefault(reason, []).extend(found)
         data = {
