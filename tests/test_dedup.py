@@ -264,3 +264,31 @@ def test_fast_nfkc_is_exactly_nfkc(text: str) -> None:
     import unicodedata
 
     assert dedup.nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.7])
+def test_band_index_proposes_exactly_the_pairs_datasketch_minhashlsh_proposes(
+        planted_corpus: tuple, threshold: float) -> None:
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from toolkit.dedup import permutations, signature_values
+
+    views, _ = planted_corpus
+    views = views + [v[: len(v) // 2] for v in views[:20]]  # excerpts: candidates at lower similarity
+    cfg = DedupConfig(candidate_threshold=threshold)
+    index = DedupIndex(cfg)
+    lsh = MinHashLSH(threshold=threshold, num_perm=cfg.num_perm)
+    expected: set[tuple[int, int]] = set()
+    seen: set[str] = set()
+    for i, v in enumerate(views):
+        index.add(i, v, len(v))
+        if v in seen:
+            continue  # exact duplicates are grouped before LSH, in both
+        seen.add(v)
+        sig = LeanMinHash(seed=cfg.seed, scheme="affine32",
+                          hashvalues=signature_values(shingle_hashes(v, cfg.ngram),
+                                                      permutations(cfg.num_perm, cfg.seed)))
+        expected.update((j, i) for j in lsh.query(sig))
+        lsh.insert(i, sig)
+    assert index.candidates() == sorted(expected)
+    assert len(expected) > 32  # the planted pairs and excerpts, not an empty comparison

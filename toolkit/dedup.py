@@ -10,10 +10,14 @@ Signature scheme ``toolkit-minhash/1`` (record it with any saved signatures):
   and truncated to the high 32 bits;
 - MinHash: datasketch 2.0's ``affine32`` scheme (fmix32 pre-mix, then
   ``a*h + b mod 2^32`` with datasketch's own permutations for the seed), computed
-  over the whole shingle array in numpy and held in ``LeanMinHash`` objects;
-- LSH: datasketch ``MinHashLSH`` banded for ``candidate_threshold`` (0.5 gives
-  25 bands of 5 rows); every candidate pair is confirmed by its exact Jaccard
-  (or containment) on the shingle sets before it counts.
+  over the whole shingle array in numpy, bit-identical to ``LeanMinHash``/``update_batch``;
+- LSH: the bands and rows datasketch's ``MinHashLSH`` derives for ``candidate_threshold``
+  (0.5 gives 25 bands of 5 rows, over the first 125 values, as ``MinHashLSH`` cuts them).
+  Each band is kept as one 64-bit hash in a numpy table (8 bytes a band, where
+  ``MinHashLSH``'s dictionaries of sets take about 9 KB an article), and articles that
+  share a band are candidates: the same pairs ``MinHashLSH`` proposes (a test checks it).
+  Every candidate pair is confirmed by its exact Jaccard (or containment) on the
+  shingle sets before it counts.
 
 :func:`describe` lists all of this for a config; :func:`incompatible` compares
 a saved description with the current one.
@@ -25,7 +29,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -153,7 +157,12 @@ def lsh_params(config: DedupConfig) -> tuple[int, int]:
     >>> lsh_params(DedupConfig())   # a pair at Jaccard 0.8 becomes a candidate with p > 0.9999
     (25, 5)
     """
-    lsh = MinHashLSH(threshold=config.candidate_threshold, num_perm=config.num_perm)
+    return _lsh_params(config.candidate_threshold, config.num_perm)
+
+
+@cache
+def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 
 
@@ -230,7 +239,7 @@ class Prepared:
     """The per-article part of dedup, pure and picklable, so it can run where the article is processed."""
 
     key: bytes  # digest of the matching view: equal keys are exact duplicates
-    values: np.ndarray | None  # MinHash values; None when the view has too few shingles for LSH
+    bands: np.ndarray | None  # LSH band hashes (uint64); None when the view has too few shingles for LSH
     packed: bytes  # the view, compressed, to recompute its shingles if it becomes a candidate
 
 
@@ -254,29 +263,41 @@ def prepare(view: str, config: DedupConfig) -> Prepared:
     hashes = shingle_hashes(view, config.ngram)
     if hashes.size < config.min_shingles:
         return Prepared(key, None, b"")
-    return Prepared(key, signature_values(hashes, permutations(config.num_perm, config.seed)), _pack(view))
+    values = signature_values(hashes, permutations(config.num_perm, config.seed))
+    return Prepared(key, band_hashes(values, *lsh_params(config)), _pack(view))
+
+
+def band_hashes(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit hash per LSH band of MinHash values (band i covers values i*rows to (i+1)*rows).
+
+    Equal bands give equal hashes; unequal ones collide with odds of 2^-64, and a collision
+    only costs one verification.
+    """
+    table = values[:bands * rows].reshape(bands, rows).astype(np.uint64)
+    h = np.zeros(bands, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(rows):
+            h = h * _POLY + table[:, k]
+        return _fmix(h, 64)
 
 
 @dataclass
 class DedupIndex:
-    """Takes articles one by one, verifying LSH candidates as they arrive; :meth:`finish` clusters them.
+    """Takes articles one by one; :meth:`finish` finds, verifies and clusters the duplicates.
 
-    Memory per distinct matching view: its LSH entry and the view itself, compressed (a fraction of
-    the shingle array it stands for); shingles are recomputed from it only for candidates.
-    Signatures are not kept: each article queries the LSH before it is inserted, which yields every
-    candidate pair once.
+    Memory per distinct matching view: its band hashes (8 bytes a band) and the view itself,
+    compressed, in ``views`` (a mapping the caller may keep on disk); shingles are recomputed
+    from it only for candidates.
     """
 
     config: DedupConfig = field(default_factory=DedupConfig)
-    _lsh: MinHashLSH = field(init=False)
+    views: MutableMapping[int, bytes] = field(default_factory=dict)  # first article -> packed view
     _first: dict[bytes, int] = field(default_factory=dict)  # view digest -> first article with it
     _exact: dict[int, list[int]] = field(default_factory=dict)  # first article -> every article with its view
-    _views: dict[int, bytes] = field(default_factory=dict)  # first article -> packed view (LSH members)
     _length: dict[int, int] = field(default_factory=dict)
     _edges: dict[int, dict[int, Edge]] = field(default_factory=dict)  # verified, between first articles
-
-    def __post_init__(self) -> None:
-        self._lsh = MinHashLSH(threshold=self.config.candidate_threshold, num_perm=self.config.num_perm)
+    _bands: list[np.ndarray] = field(default_factory=list)  # band hashes of LSH members, in arrival order
+    _members: list[int] = field(default_factory=list)  # the article of each row of _bands
 
     def add(self, index: int, view: str, length: int) -> None:
         """Register an article by input index, its matching view and its cleaned length."""
@@ -287,20 +308,46 @@ class DedupIndex:
         self._length[index] = length
         first = self._first.setdefault(prepared.key, index)
         self._exact.setdefault(first, []).append(index)
-        if first != index or prepared.values is None:
+        if first != index or prepared.bands is None:
             return  # an exact duplicate has the first copy's candidates; a tiny view has none
-        sig = LeanMinHash(seed=self.config.seed, hashvalues=prepared.values, scheme="affine32")
-        candidates = sorted(self._lsh.query(sig))
-        if candidates:
-            hashes = shingle_hashes(_unpack(prepared.packed), self.config.ngram)
-            for other in candidates:
-                self._verify(index, hashes, other)
-        self._lsh.insert(index, sig, check_duplication=False)
-        self._views[index] = prepared.packed
+        self._bands.append(prepared.bands)
+        self._members.append(index)
+        self.views[index] = prepared.packed
 
-    def _verify(self, index: int, hashes: np.ndarray, other: int) -> None:
+    def candidates(self) -> list[tuple[int, int]]:
+        """Pairs of articles (smaller index first) sharing at least one band, sorted."""
+        if not self._bands:
+            return []
+        table = np.vstack(self._bands)
+        members = np.asarray(self._members, dtype=np.int64)
+        pairs: set[tuple[int, int]] = set()
+        for band in table.T:
+            order = np.argsort(band, kind="stable")
+            ordered = band[order]
+            same = np.flatnonzero(ordered[1:] == ordered[:-1])
+            if not same.size:
+                continue
+            # runs of equal hashes: a run starts where the previous position did not continue one
+            starts = same[np.concatenate(([True], same[1:] != same[:-1] + 1))]
+            for start in starts.tolist():
+                end = start + 1
+                while end < ordered.size and ordered[end] == ordered[start]:
+                    end += 1
+                group = sorted(members[order[start:end]].tolist())
+                pairs.update((a, b) for k, a in enumerate(group) for b in group[k + 1:])
+        return sorted(pairs)
+
+    def _verify_all(self) -> None:
+        ngram = self.config.ngram
+        current, hashes = -1, np.empty(0, dtype=np.uint32)
+        for a, b in self.candidates():
+            if a != current:  # pairs are sorted: each article's shingles are computed once as "a"
+                current, hashes = a, shingle_hashes(_unpack(self.views[a]), ngram)
+            self._verify(b, shingle_hashes(_unpack(self.views[b]), ngram), a, hashes)
+
+    def _verify(self, index: int, hashes: np.ndarray, other: int, other_hashes: np.ndarray) -> None:
         cfg = self.config
-        jac, con = jaccard(hashes, shingle_hashes(_unpack(self._views[other]), cfg.ngram))
+        jac, con = jaccard(hashes, other_hashes)
         if jac >= cfg.threshold:
             reason = "near_duplicate"
         elif con >= cfg.containment:
@@ -317,6 +364,7 @@ class DedupIndex:
         return (0, index)
 
     def finish(self) -> list[Cluster]:
+        self._verify_all()
         # Each exact group is represented by its preferred member; edges join groups.
         rep = {first: min(members, key=self._priority) for first, members in self._exact.items()}
         group = {r: first for first, r in rep.items()}
@@ -343,7 +391,7 @@ class DedupIndex:
 
     def packed_bytes(self) -> int:
         """Bytes of packed views held for verification (for benchmarks)."""
-        return sum(len(v) for v in self._views.values())
+        return sum(len(v) for v in self.views.values())
 
 
 def removals(clusters: Iterable[Cluster]) -> dict[int, tuple[Cluster, Member]]:

@@ -18,7 +18,7 @@ import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -326,13 +326,14 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, not {jobs}", "try --jobs 1, or leave it out for all cores")
     prepare_output(out)
-    corpus = Corpus(config)
     infos: list[FileInfo] = []
     file_removed: list[dict[str, Any]] = []
     ids: dict[int, str] = {}
     spills: list[tuple[int, str]] = []  # (first index, spill file), in input order
     next_index = 0
-    with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as run:
+    with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as run, \
+            _DiskBytes(os.path.join(spill_dir, "views.bin")) as views:
+        corpus = Corpus(config, views)
         todo = (_job(f, config, os.path.join(spill_dir, f"{n}.pkl")) for n, f in enumerate(files))
         for f, job_done in zip(files, run(_work, todo), strict=True):
             info = job_done.info
@@ -383,6 +384,41 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     with atomic_file(out / "report.html") as fh:
         fh.write(report.html_page(summary))
     return summary
+
+
+class _DiskBytes(MutableMapping[int, bytes]):
+    """Byte strings appended to one file, found again by offset: dedup's packed views, off the heap."""
+
+    def __init__(self, path: str) -> None:
+        self._fh = open(path, "w+b")  # closed by __exit__
+        self._where: dict[int, tuple[int, int]] = {}
+        self._end = 0
+
+    def __enter__(self) -> _DiskBytes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+
+    def __setitem__(self, key: int, value: bytes) -> None:
+        self._fh.seek(self._end)
+        self._fh.write(value)
+        self._where[key] = (self._end, len(value))
+        self._end += len(value)
+
+    def __getitem__(self, key: int) -> bytes:
+        start, size = self._where[key]
+        self._fh.flush()
+        return os.pread(self._fh.fileno(), size, start)
+
+    def __delitem__(self, key: int) -> None:
+        del self._where[key]  # the bytes stay in the file until it is removed
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
 
 
 def _read_spill(path: str) -> Iterator[Processed]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -234,11 +234,12 @@ class Corpus:
     """The barrier: everything that needs the whole corpus (dedup, script evidence)."""
 
     config: Config
+    views: MutableMapping[int, bytes] | None = None  # where dedup keeps packed views (default: memory)
     index: dedup.DedupIndex = field(init=False)
     lexicon: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.index = dedup.DedupIndex(self.config.dedup)
+        self.index = dedup.DedupIndex(self.config.dedup, {} if self.views is None else self.views)
 
     def add(self, item: Processed) -> None:
         self.add_words(item.detection.script, item.detection.lexicon)
