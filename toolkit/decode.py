@@ -32,7 +32,7 @@ from typing import NamedTuple
 import chardet
 import numpy as np
 
-from .tables import CJK_RANGES
+from .tables import CJK_RANGES, CJK_RE
 
 __all__ = [
     "CJK_FLAG", "COMMON_FLAG", "Decoded", "Rejected", "best_chinese", "chinese_score", "common_chars", "count_matches",
@@ -124,8 +124,6 @@ _GB_NAMES = frozenset(
 )
 _BIG5_NAMES = frozenset({"cp950", "ms950", "windows-950", "csbig5", "cn-big5", "x-x-big5"})
 
-# (first, last) code point ranges.
-_CJK_RANGES = CJK_RANGES
 # Punctuation shared by Simplified and Traditional text; it says nothing about GB vs Big5.
 _NEUTRAL_RANGES = (
     (0xA0, 0xA0),
@@ -148,12 +146,7 @@ _TEXTLIKE_RANGES = (
 )
 
 
-def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
-    return "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges)
-
-
 _ASCII_TEXT = ((0x20, 0x7E), (0x09, 0x0D))
-_CJK_RE = re.compile(f"[{_char_class(_CJK_RANGES)}]")
 
 
 class _Stats(NamedTuple):
@@ -168,7 +161,7 @@ class _Stats(NamedTuple):
 
 
 def _is_cjk(ch: str) -> bool:
-    return _CJK_RE.fullmatch(ch) is not None
+    return CJK_RE.fullmatch(ch) is not None
 
 
 @functools.cache
@@ -224,9 +217,9 @@ CJK_FLAG, COMMON_FLAG = _CJK, _COMMON
 def flag_table() -> np.ndarray:
     """uint8 flags for every code point: text-like, CJK ideograph, common Chinese, judged by the score."""
     table = np.zeros(0x110000, dtype=np.uint8)
-    for lo, hi in _ASCII_TEXT + _NEUTRAL_RANGES + _CJK_RANGES + _TEXTLIKE_RANGES:
+    for lo, hi in _ASCII_TEXT + _NEUTRAL_RANGES + CJK_RANGES + _TEXTLIKE_RANGES:
         table[lo:hi + 1] |= _TEXTLIKE
-    for lo, hi in _CJK_RANGES:
+    for lo, hi in CJK_RANGES:
         table[lo:hi + 1] |= _CJK
     table[[ord(ch) for ch in common_chars()]] |= _COMMON
     table[0x80:] |= _JUDGED

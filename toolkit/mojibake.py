@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .decode import CJK_FLAG, COMMON_FLAG, best_chinese, chinese_score, count_matches, flag_table
-from .tables import CJK_CLASS
+from .tables import CJK_RE
 
 __all__ = ["Repair", "repair", "signals"]
 
@@ -46,7 +46,6 @@ _LATIN1 = re.compile("[\\xa0-\\xff]")
 # Whitespace-free tokens: candidates for UTF-8 read as GBK (ASCII whitespace never sits inside
 # a multibyte character, so a token is a whole run of the original bytes).
 _TOKEN = re.compile("[^ \\t\\n\\r\\f\\v]+")
-_CJK_RE = re.compile(f"[{CJK_CLASS}]")
 
 _MIN_SCORE = 0.9  # share of judged characters that must be common Chinese ones after a repair
 _MIN_LATIN1_SHARE = 0.5  # GB/Big5 bytes read as Latin-1 are almost all A0-FF letters
@@ -93,7 +92,7 @@ def _from_single_bytes(run: str, prefer: tuple[str, ...] = ()) -> tuple[str, str
     if best is None:
         return None
     codec, text, score = best
-    if score < _MIN_SCORE or not count_matches(_CJK_RE, text) or text.encode(codec) != data:
+    if score < _MIN_SCORE or not count_matches(CJK_RE, text) or text.encode(codec) != data:
         return None
     return text, "gbk_as_latin1" if codec == "gb18030" else "big5_as_latin1"
 

@@ -25,9 +25,8 @@ from .config import Config
 from .decode import Rejected, decode_bytes
 from .models import Script, Span, Variant
 from .split import find_segments
-from .tables import CJK_CLASS, classes
+from .tables import CJK_CLASS, CJK_RE, classes
 
-_CJK_RE = re.compile(f"[{CJK_CLASS}]")
 # The class has astral ranges, which make one match per character slow: count runs.
 _CJK_RUN_RE = re.compile(f"[{CJK_CLASS}]+")
 _OPEN_QUOTES = "“「『《〈\"'"
@@ -245,9 +244,9 @@ def _name_like(text: str, i: int, suggest: str, one_script: frozenset[str] = fro
 def _words(text: str, i: int, ch: str) -> tuple[str, ...]:
     """The two CJK bigrams around position i, with ch in place of text[i]."""
     out = []
-    if i > 0 and _CJK_RE.match(text[i - 1]):
+    if i > 0 and CJK_RE.match(text[i - 1]):
         out.append(text[i - 1] + ch)
-    if i + 1 < len(text) and _CJK_RE.match(text[i + 1]):
+    if i + 1 < len(text) and CJK_RE.match(text[i + 1]):
         out.append(ch + text[i + 1])
     return tuple(out)
 

@@ -25,6 +25,7 @@ Classes (a character string each):
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,7 @@ DATA_FILE = Path(__file__).parent / "data" / "script_classes.json"
 # "is this a Chinese character?" (not only U+4E00-U+9FA5).
 CJK_RANGES: tuple[tuple[int, int], ...] = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
 CJK_CLASS = "".join(f"{chr(a)}-{chr(b)}" for a, b in CJK_RANGES)  # for use inside [...] in a regex
+CJK_RE = re.compile(f"[{CJK_CLASS}]")  # one ideograph
 TABLES = ("STCharacters", "TSCharacters", "TWVariants", "HKVariants", "TWPhrases", "HKPhrases")
 
 
