@@ -134,3 +134,20 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
                        check=True, env=env, cwd=ROOT)
         trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert trees[0] == trees[1]
+
+
+@pytest.mark.parametrize("args", [["split", str(SEEDS)], ["detect", str(SEEDS)],
+                                  ["diff", str(SEEDS / "004_14352a4bf9531335.txt"), str(SEEDS / "004_14352a4bf9531335.txt")]])
+def test_unknown_encoding_is_one_error_line_in_every_command(args: list[str]) -> None:
+    result = runner.invoke(app, [*args, "--encoding", "nonsense"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: unknown encoding: nonsense (use a Python codec name such as gb18030)"
+
+
+def test_unknown_encoding_in_the_config_file_stops_before_any_output(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('encoding = "nonsense"\n')
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "o"), "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: unknown encoding: nonsense (use a Python codec name such as gb18030)"
+    assert not (tmp_path / "o").exists()

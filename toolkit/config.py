@@ -10,6 +10,7 @@ one table per stage::
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import tomllib
 from dataclasses import dataclass, field
@@ -150,6 +151,14 @@ class Config:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     input: InputConfig = field(default_factory=InputConfig)
     encoding: str | None = None  # force a codec instead of detecting
+
+    def __post_init__(self) -> None:
+        if self.encoding:
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise ConfigError(f"unknown encoding: {self.encoding}",
+                                  "use a Python codec name such as gb18030") from None
 
     def with_overrides(self, **sections: dict[str, Any]) -> Config:
         """Return a copy with some fields of some sections replaced (None values ignored)."""

@@ -317,12 +317,6 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     The per-file stages run in ``jobs`` worker processes; results are taken in input
     order, so the output does not depend on ``jobs``.
     """
-    if config.encoding:
-        try:
-            "".encode(config.encoding)
-        except LookupError:
-            raise ConfigError(f"unknown encoding: {config.encoding}", "use a Python codec name such as gb18030") \
-                from None
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, not {jobs}", "try --jobs 1, or leave it out for all cores")
     prepare_output(out)
@@ -516,11 +510,7 @@ def _decode_for_diff(path: Path, config: Config) -> str:
 
 def run_diff(a: str, b: str, run: Path, config: Config, color: bool = False) -> str:
     """``toolkit diff``: the two articles aligned as on the diff pages, as terminal text."""
-    try:
-        left, right = load_article(a, run, config), load_article(b, run, config)
-    except LookupError:
-        raise ConfigError(f"unknown encoding: {config.encoding}", "use a Python codec name such as gb18030") \
-            from None
+    left, right = load_article(a, run, config), load_article(b, run, config)
     similarity, containment = dedup.text_similarity(left.text, right.text, config.dedup)
     rows = diff.align(left.text, right.text, _char_folder())
     return diff.render_pair(left, right, rows, similarity, containment, color, config.dedup.ngram)
