@@ -239,7 +239,8 @@ class Corpus:
     lexicon: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.index = dedup.DedupIndex(self.config.dedup, {} if self.views is None else self.views)
+        self.index = dedup.DedupIndex(self.config.dedup, {} if self.views is None else self.views,
+                                      compress=self.views is None)
 
     def add(self, item: Processed) -> None:
         self.add_words(item.detection.script, item.detection.lexicon)

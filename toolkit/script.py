@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+import numpy as np
 import opencc
 from rapidfuzz.distance import Levenshtein
 
@@ -25,10 +26,8 @@ from .config import Config
 from .decode import Rejected, decode_bytes
 from .models import Script, Span, Variant
 from .split import find_segments
-from .tables import CJK_CLASS, CJK_RE, classes
+from .tables import CJK_CLASS, CJK_RANGES, CJK_RE, classes
 
-# The class has astral ranges, which make one match per character slow: count runs.
-_CJK_RUN_RE = re.compile(f"[{CJK_CLASS}]+")
 _OPEN_QUOTES = "“「『《〈\"'"
 _CLOSE_QUOTES = "”」』》〉\"'"
 
@@ -59,26 +58,50 @@ def converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
-_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+# One bit per character class, looked up for a whole article at once: a numpy table
+# indexed by code point replaces a regex scan per class (and an astral-safe pattern).
+_BITS = {name: 1 << k for k, name in enumerate((
+    "s_only", "t_only", "s_ambiguous", "t_ambiguous", "tw_only", "not_tw", "hk_only", "not_hk",
+    "hant_targets", "hans_targets", "cjk", "unknown"))}
+# Rare blocks (Extension A, compatibility ideographs, Extensions B-H): most of their
+# characters are in no OpenCC table, so they say nothing about the script.
+_RARE_RANGES = ((0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
 
 
 @cache
-def _class_res(*names: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    chars = sorted(set().union(*(classes()[n] for n in names)))
-    bmp = "".join(c for c in chars if ord(c) <= 0xFFFF)
-    # sre scans a BMP-only class as a bitmap; one astral member makes every
-    # character a linear search (hundreds of times slower), so keep two patterns.
-    return re.compile("[" + re.escape(bmp) + "]"), re.compile("[" + re.escape("".join(chars)) + "]")
+def _flag_table() -> np.ndarray:
+    table = np.zeros(0x110000, dtype=np.uint16)
+    for a, b in CJK_RANGES:
+        table[a:b + 1] |= _BITS["cjk"]
+    for a, b in _RARE_RANGES:
+        table[a:b + 1] |= _BITS["unknown"]
+    known = classes()
+    for name, chars in known.items():
+        codes = np.fromiter(map(ord, chars), dtype=np.int64, count=len(chars))
+        table[codes] &= ~np.uint16(_BITS["unknown"])  # a character an OpenCC table knows
+        if name in _BITS:
+            table[codes] |= _BITS[name]
+    return table
 
 
-def _class_re(text: str, *names: str) -> re.Pattern[str]:
-    """The pattern for a union of classes, the fast BMP one when ``text`` allows."""
-    bmp, full = _class_res(*names)
-    return full if _ASTRAL_RE.search(text) else bmp
+def _flags(text: str) -> np.ndarray:
+    """The class bits of every character of ``text`` (index i is ``text[i]``)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return _flag_table()[codes]
 
 
-def _count(text: str, *names: str) -> int:
-    return len(_class_re(text, *names).findall(text))
+def _count(flags: np.ndarray, *names: str) -> int:
+    bits = 0
+    for name in names:
+        bits |= _BITS[name]
+    return int(np.count_nonzero(flags & bits))
+
+
+def _where(flags: np.ndarray, *names: str) -> list[int]:
+    bits = 0
+    for name in names:
+        bits |= _BITS[name]
+    return np.flatnonzero(flags & bits).tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,22 +129,6 @@ class Detection:
     lexicon: frozenset[str]  # majority-script words with an evidence character
 
 
-# Rare blocks (Extension A, compatibility ideographs, Extensions B-H): most of their
-# characters are in no OpenCC table, so they say nothing about the script.
-_RARE_RE = re.compile("[\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003134f]")
-
-
-@cache
-def _known() -> frozenset[str]:
-    return frozenset().union(*classes().values())
-
-
-def _unknown(text: str) -> int:
-    """Ideographs from the rare blocks that no OpenCC table knows: counted, never evidence."""
-    known = _known()
-    return sum(c not in known for c in _RARE_RE.findall(text))
-
-
 def label(text: str, min_evidence: int = 1) -> tuple[Script, dict[str, int]]:
     """Label from unambiguous characters only.
 
@@ -130,9 +137,13 @@ def label(text: str, min_evidence: int = 1) -> tuple[Script, dict[str, int]]:
     >>> label("𠀀𪚥們")[1]["unknown"], label("𠀀𪚥們")[0]
     (2, 'hant')
     """
-    s_only, t_only = _count(text, "s_only"), _count(text, "t_only")
-    counts = {"simplified_only": s_only, "traditional_only": t_only, "cjk": sum(map(len, _CJK_RUN_RE.findall(text))),
-              "unknown": _unknown(text)}
+    return _label(_flags(text), min_evidence)
+
+
+def _label(flags: np.ndarray, min_evidence: int) -> tuple[Script, dict[str, int]]:
+    s_only, t_only = _count(flags, "s_only"), _count(flags, "t_only")
+    counts = {"simplified_only": s_only, "traditional_only": t_only, "cjk": _count(flags, "cjk"),
+              "unknown": _count(flags, "unknown")}
     if s_only + t_only < min_evidence or s_only == t_only:
         return "none", counts
     return ("hant" if t_only > s_only else "hans"), counts
@@ -151,12 +162,16 @@ def variant_of(text: str, script: Script) -> tuple[Variant | None, dict[str, int
     >>> variant_of("軟體", "hant")[0]
     'tw'
     """
+    return _variant(text, _flags(text), script)
+
+
+def _variant(text: str, flags: np.ndarray, script: Script) -> tuple[Variant | None, dict[str, int]]:
     if script == "hans":
         return "cn", {}
     if script != "hant":
         return None, {}
-    tw = _count(text, "tw_only") - _count(text, "not_tw")
-    hk = _count(text, "hk_only") - _count(text, "not_hk")
+    tw = _count(flags, "tw_only") - _count(flags, "not_tw")
+    hk = _count(flags, "hk_only") - _count(flags, "not_hk")
     tw_phrases = 0
     if tw <= max(hk, 0) and hk <= max(tw, 0):  # the forms leave it open
         sample = text[:PHRASE_SAMPLE]
@@ -257,12 +272,15 @@ def lexicon(text: str, script: Script) -> frozenset[str]:
     >>> sorted(lexicon("TOP10裡面還有", "hant"))
     ['裡面']
     """
+    return _lexicon(text, _flags(text), script)
+
+
+def _lexicon(text: str, flags: np.ndarray, script: Script) -> frozenset[str]:
     if script == "none":
         return frozenset()
-    targets = _class_re(text, "hant_targets" if script == "hant" else "hans_targets")
     words: set[str] = set()
-    for m in targets.finditer(text):
-        words.update(_words(text, m.start(), m.group()))
+    for i in _where(flags, "hant_targets" if script == "hant" else "hans_targets"):
+        words.update(_words(text, i, text[i]))
     return frozenset(words)
 
 
@@ -273,15 +291,16 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
     >>> d.script, d.variant, [(c.text, c.suggest, c.kind) for c in d.candidates]
     ('hant', 'tw', [('里', '裡', 'ambiguous')])
     """
-    script, counts = label(text, min_evidence)
-    variant, vcounts = variant_of(text, script)
+    flags = _flags(text)
+    script, counts = _label(flags, min_evidence)
+    variant, vcounts = _variant(text, flags, script)
     counts.update(vcounts)
     candidates: list[Candidate] = []
     if script != "none":
         minority = ("s_only", "s_ambiguous") if script == "hant" else ("t_only", "t_ambiguous")
         only = classes()[minority[0]]
-        one_script = classes()["s_only"] | classes()["t_only"]
-        suspects = [m.start() for m in _class_re(text, *minority).finditer(text)]
+        one_script = _one_script()
+        suspects = _where(flags, *minority)
         if suspects:
             there, back = ROUND_TRIPS.get((script, variant), ROUND_TRIPS[(script, None)])
             for i, converted, j in _round_trip(text, suspects, there, back):
@@ -295,7 +314,12 @@ def detect(text: str, min_evidence: int = 1) -> Detection:
                     name_like=_name_like(text, i, suggest, one_script),
                 ))
     counts["candidates"] = len(candidates)
-    return Detection(script, variant, counts, tuple(candidates), lexicon(text, script))
+    return Detection(script, variant, counts, tuple(candidates), _lexicon(text, flags, script))
+
+
+@cache
+def _one_script() -> frozenset[str]:
+    return classes()["s_only"] | classes()["t_only"]
 
 
 def resolve(
