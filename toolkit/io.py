@@ -205,7 +205,9 @@ def _work(job: _Job) -> _Done:
             words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
             if item.removal is None:
                 prepared.append((item.doc.index, len(item.doc.text), dedup.prepare(item.view, config.dedup)))
-            slim = replace(item, view="")  # the lexicon stays: resolve needs it for evidence_in_document
+            # resolve reads the lexicon (evidence_in_document) only for an article with candidates
+            detection = item.detection if item.detection.candidates else replace(item.detection, lexicon=frozenset())
+            slim = replace(item, view="", detection=detection)
             pickle.dump(slim, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return _Done(info, None, len(data), tuple(item.doc.id for item in items), tuple(prepared),
                  tuple((k, frozenset(v)) for k, v in sorted(words.items())))
