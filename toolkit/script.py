@@ -437,6 +437,9 @@ def repair(text: str, spans: Iterable[Span], detection: Detection) -> tuple[str,
     Only definite spans are passed in; advisories (proper nouns, no evidence) never are.
     Returns the text and the number of characters replaced.
     """
+    spans = tuple(spans)
+    if not spans:
+        return text, 0
     at = {c.start: c.at for c in detection.candidates}
     chars = list(text)
     n = 0
