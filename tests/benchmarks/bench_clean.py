@@ -17,7 +17,9 @@ near-duplicates (edited, truncated or converted to the other script). Then it pr
   seconds, MB/s, articles/s, peak RSS (the sum over the process and its workers),
   the speed-up over the baseline, and the cost per MB at each size (linear scaling
   keeps it flat);
-- whether ``--jobs 1`` and ``--jobs N`` wrote byte-identical output (``--check-jobs``).
+- whether ``--jobs 1`` and ``--jobs N`` wrote byte-identical output (``--check-jobs``);
+- the targets (>= 8 MB/s end to end from 500 MB, >= 5x the baseline, peak RSS <= 2 GB at
+  1 GB, cost per MB within 25% across sizes, identical output), each marked met or not.
 
 MB is 10^6 bytes of input as stored on disk.
 """
@@ -25,8 +27,10 @@ MB is 10^6 bytes of input as stored on disk.
 from __future__ import annotations
 
 import argparse
+import ast
 import filecmp
 import gzip
+import json
 import os
 import random
 import re
@@ -339,6 +343,7 @@ def main(argv: list[str] | None = None) -> None:
     py = sys.executable
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, jobs={args.jobs}, work dir {work}")
     per_mb: list[tuple[float, float]] = []
+    runs: list[Run] = []
     for size_mb in sizes:
         root = work / f"corpus-{size_mb:g}mb-s{args.seed}"
         if not root.exists():
@@ -373,23 +378,71 @@ def main(argv: list[str] | None = None) -> None:
         out = work / f"out-{size_mb:g}mb-j{args.jobs}"
         secs, peak, _ = run_measured([py, "-m", "toolkit", "clean", str(root), "--out", str(out), "-q",
                                       "--jobs", str(args.jobs)])
-        rate = size / MB / secs
+        articles = json.loads((out / "report.json").read_text(encoding="utf-8"))["totals"]["articles_found"]
+        run = Run(size_mb, size, secs, peak, articles)
         per_mb.append((size_mb, secs / (size / MB)))
-        print(f"toolkit clean --jobs {args.jobs}: {secs:7.1f} s  {rate:6.2f} MB/s  peak RSS {peak / 2**20:,.0f} MiB  "
-              f"{secs / (size / MB) * 1000:.0f} ms/MB")
+        print(f"toolkit clean --jobs {args.jobs}: {secs:7.1f} s  {run.rate:6.2f} MB/s  {articles / secs:7,.0f} articles/s  "
+              f"peak RSS {peak / 2**20:,.0f} MiB  {secs / (size / MB) * 1000:.0f} ms/MB")
         if not args.no_baseline:
-            bsecs, bpeak, _ = run_measured([py, "-m", "tests.benchmarks.bench_clean", "--baseline-only", str(root)])
+            bsecs, bpeak, err = run_measured([py, "-m", "tests.benchmarks.bench_clean", "--baseline-only", str(root)])
+            barticles = ast.literal_eval(err.strip().splitlines()[-1])["articles"]
+            run.baseline = bsecs
             print(f"baseline (one process): {bsecs:7.1f} s  {size / MB / bsecs:6.2f} MB/s  "
-                  f"peak RSS {bpeak / 2**20:,.0f} MiB   toolkit speed-up x{bsecs / secs:.1f}")
+                  f"{barticles / bsecs:7,.0f} articles/s  peak RSS {bpeak / 2**20:,.0f} MiB   "
+                  f"toolkit speed-up x{bsecs / secs:.1f}")
         if args.check_jobs:
             out1 = work / f"out-{size_mb:g}mb-j1"
             secs1, peak1, _ = run_measured([py, "-m", "toolkit", "clean", str(root), "--out", str(out1), "-q",
                                             "--jobs", "1"])
-            same = _same_tree(out, out1)
+            run.same = _same_tree(out, out1)
             print(f"toolkit clean --jobs 1: {secs1:7.1f} s  {size / MB / secs1:6.2f} MB/s  peak RSS "
-                  f"{peak1 / 2**20:,.0f} MiB   output identical to --jobs {args.jobs}: {same}")
+                  f"{peak1 / 2**20:,.0f} MiB   output identical to --jobs {args.jobs}: {run.same}")
+        runs.append(run)
     if len(per_mb) > 1:
         print("\nlinear scaling, cost per MB: " + ", ".join(f"{s:g} MB: {c * 1000:.0f} ms" for s, c in per_mb))
+    print_targets(runs, args.jobs)
+
+
+@dataclass
+class Run:
+    """One end-to-end run of toolkit clean on one corpus size."""
+
+    size_mb: float
+    size: int
+    secs: float
+    peak: int
+    articles: int
+    baseline: float | None = None  # seconds of the baseline on the same corpus
+    same: bool | None = None  # --jobs 1 wrote identical output
+
+    @property
+    def rate(self) -> float:
+        return self.size / MB / self.secs
+
+
+def print_targets(runs: list[Run], jobs: int) -> None:
+    """The issue's targets, each with the figure measured here and whether it is met."""
+    def line(name: str, figure: str, met: bool | None) -> None:
+        print(f"  {name:<44} {figure:<34} {'-' if met is None else 'met' if met else 'NOT met'}")
+
+    print("\ntargets:")
+    for r in runs:
+        line(f"end to end >= 8 MB/s (--jobs {jobs}, {r.size_mb:g} MB)", f"{r.rate:.2f} MB/s",
+             r.rate >= 8 if r.size_mb >= 500 else None)
+    for r in runs:
+        if r.baseline is not None:
+            line(f">= 5x the baseline ({r.size_mb:g} MB)", f"x{r.baseline / r.secs:.2f}", r.baseline / r.secs >= 5)
+    for r in runs:
+        line(f"peak RSS <= 2 GB for 1 GB ({r.size_mb:g} MB)", f"{r.peak / 2**20:,.0f} MiB",
+             r.peak <= 2 * 2**30 if r.size_mb >= 1000 else None)
+    if len(runs) > 1:
+        costs = [r.secs / (r.size / MB) for r in runs]
+        spread = max(costs) / min(costs)
+        line("time linear in size (cost per MB, max/min)", f"{spread:.2f} ({runs[0].size_mb:g}-{runs[-1].size_mb:g} MB)",
+             spread <= 1.25)
+    for r in runs:
+        if r.same is not None:
+            line(f"--jobs 1 and --jobs {jobs} identical ({r.size_mb:g} MB)", str(r.same), r.same)
 
 
 def _same_tree(a: Path, b: Path) -> bool:
