@@ -18,6 +18,7 @@ from toolkit.config import Config
 from toolkit.diff import (
     ArticleView,
     ClusterView,
+    Folder,
     MemberView,
     Piece,
     Row,
@@ -180,6 +181,50 @@ def test_changed_run_paired_by_similarity_in_order() -> None:
 def test_dissimilar_sentences_not_paired() -> None:
     rows = align(S5, NEW, fold)
     assert [r.kind for r in rows] == ["deleted", "inserted"]
+
+
+# A fold whose answers are not all one character: alignment falls back to comparing the
+# answers as tokens, as a plain per-character fold would be used.
+UNEVEN = {"裡": "里", "臺": "台灣", "的": ""}
+
+
+def uneven(c: str) -> str:
+    return UNEVEN.get(c, c)
+
+
+@given(st.text(alphabet=ALPHABET + " \u3000", max_size=40))
+def test_folder_folds_strings_as_its_fold_does_characters(text: str) -> None:
+    calls: list[str] = []
+
+    def counted(c: str) -> str:
+        calls.append(c)
+        return uneven(c)
+
+    folder = Folder(counted)
+    assert folder(text) == "".join(uneven(c) for c in text)
+    assert folder.key(text) == "".join(uneven(c) for c in text if not c.isspace())
+    assert folder(text + text) == "".join(uneven(c) for c in text + text)
+    assert sorted(calls) == sorted(set(text))  # asked once per character
+    assert folder.one_to_one == all(len(uneven(c)) == 1 for c in text)
+
+
+@settings(max_examples=200)
+@given(texts, texts)
+def test_align_with_uneven_fold(a: str, b: str) -> None:
+    rows = align(a, b, uneven)
+    check_lossless(rows, a, b)
+    assert rows == align(a, b, Folder(uneven))
+    for row in rows:
+        left = "".join(p.text for p in row.left if p.tag == "script")
+        right = "".join(p.text for p in row.right if p.tag == "script")
+        assert all(x != y and uneven(x) == uneven(y) for x, y in zip(left, right, strict=True))
+
+
+def test_shared_folder_gives_the_same_rows() -> None:
+    folder = Folder(fold)
+    assert align(KEPT, DUP, folder) == align(KEPT, DUP, fold)
+    assert align(S1, S1.replace("臺", "台"), folder) == align(S1, S1.replace("臺", "台"), fold)
+    assert folder.one_to_one
 
 
 def test_empty_inputs() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,7 +13,19 @@ from hypothesis import strategies as st
 import toolkit.mojibake
 from toolkit.config import Config
 from toolkit.decode import chinese_score, common_chars
-from toolkit.mojibake import repair, signals
+from toolkit.mojibake import (
+    _LATIN1_LETTER,
+    _LATIN_RUN,
+    _NOT_UTF8,
+    _TOKEN,
+    _char_table,
+    _codes,
+    _from_gbk,
+    _gbk_tokens,
+    _latin_runs,
+    repair,
+    signals,
+)
 from toolkit.pipeline import process_file
 
 from .test_decode import SIMPLIFIED, TRADITIONAL, representable
@@ -197,3 +210,64 @@ def test_repair_never_raises_and_signals_are_well_formed(text: str) -> None:
 def test_doctests() -> None:
     failures, tried = doctest.testmod(toolkit.mojibake)
     assert (failures, tried > 0) == (0, True)
+
+
+# --------------------------------------------------------------------------- the fast paths of repair
+
+_DAMAGED_CLAUSES = [d for seed in SEED_TEXT.values() for _, d in _clauses_read_as_gbk(seed)]
+_SEPARATORS = " \t\n\r\f\v\x1c\x85\u3000\xa0"  # only the ASCII ones end a token
+
+
+def _not_utf8(code: int) -> bool:
+    return bool(_char_table()[code] & _NOT_UTF8)
+
+
+def test_not_utf8_characters_are_those_without_a_two_byte_utf8_compatible_gb18030_form() -> None:
+    never = {0xC0, 0xC1, *range(0xF5, 0x100)}
+
+    def fits(code: int) -> bool:
+        try:
+            data = chr(code).encode("gb18030")
+        except UnicodeEncodeError:
+            return False
+        return len(data) == 2 and never.isdisjoint(data)
+
+    expected = [not fits(code) for code in range(0x80, 0x110000)]
+    assert ((_char_table()[0x80:] & _NOT_UTF8) != 0).tolist() == expected
+    assert not (_char_table()[:0x80] & _NOT_UTF8).any()
+
+
+@given(st.sampled_from(_DAMAGED_CLAUSES), st.sampled_from(_DAMAGED_CLAUSES),
+       st.integers(0x80, 0x10FFFF).filter(_not_utf8) | st.integers(0x4E00, 0x9FFF).filter(_not_utf8))
+def test_a_token_holding_a_not_utf8_character_is_never_utf8_read_as_gbk(left: str, right: str, code: int) -> None:
+    assert _from_gbk(left + chr(code) + right) is None
+    assert _from_gbk(left + chr(code)) is None and _from_gbk(chr(code) + right) is None
+
+
+_MIXED = st.lists(st.sampled_from(_DAMAGED_CLAUSES) | st.text(st.sampled_from("中文，。abc1·é鏂板崕\ufffd" + _SEPARATORS)),
+                  max_size=8).map("".join)
+
+
+@given(_MIXED)
+def test_gbk_tokens_keep_every_repairable_token_and_nothing_the_scan_skips(text: str) -> None:
+    common = common_chars()
+    tried = set(_gbk_tokens(_char_table()[_codes(text)], []))
+    tokens = {(m.start(), m.end()): m.group() for m in _TOKEN.finditer(text)}
+    assert tried <= tokens.keys()
+    for span, token in tokens.items():
+        odd = any(ord(ch) > 0x7F and ch not in common for ch in token)
+        if not odd:
+            assert span not in tried
+        elif _from_gbk(token) is not None:
+            assert span in tried
+    # a repaired run takes its token out
+    for span in tried:
+        assert span not in set(_gbk_tokens(_char_table()[_codes(text)], [(span[0], span[0] + 1)]))
+
+
+@given(st.text(st.sampled_from("ab1!~ \t\n" + "\x80\x81\x9f\xa0·éÿ" + "“”—…€" + "中，\u3000")))
+def test_latin_runs_are_the_pattern_matches(text: str) -> None:
+    kinds = _char_table()[_codes(text)]
+    letters = [i for i, ch in enumerate(text) if "\xa0" <= ch <= "\xff"]
+    assert np.flatnonzero(kinds & _LATIN1_LETTER).tolist() == letters
+    assert _latin_runs(text, letters) == [m.span() for m in _LATIN_RUN.finditer(text)]

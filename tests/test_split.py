@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from toolkit.config import SplitConfig, load_config
 from toolkit.errors import ConfigError
-from toolkit.split import MARKERS, Marker, body_text, describe, find_segments, marker_table
+from toolkit.split import MARKERS, Marker, _lead_positions, body_text, describe, find_segments, marker_table
 
 TITLES_000 = [
     "OTA“暫停”一年,車企的餅畫不下去了",
@@ -147,6 +147,43 @@ def test_every_marker_matches_its_example(marker: Marker) -> None:
     example = marker.example
     m = marker.pattern.search(example) if marker.position == "end" else marker.pattern.match(example)
     assert m is not None
+
+
+LEAD_MARKERS = [m for m in MARKERS if m.lead]
+
+
+def _tried_at_leads(marker: Marker, s: str, begin: int) -> tuple[int, int] | None:
+    found = next(filter(None, (marker.pattern.match(s, p) for p in _lead_positions(s, begin))), None)
+    return found.span() if found else None
+
+
+def _searched(marker: Marker, s: str, begin: int) -> tuple[int, int] | None:
+    found = marker.pattern.search(s, begin)
+    return found.span() if found else None
+
+
+def test_every_end_marker_is_tried_only_where_its_lead_can_match() -> None:
+    assert {m.name for m in LEAD_MARKERS} == {m.name for m in MARKERS if m.position == "end"}
+
+
+def test_lead_positions_find_what_a_search_finds(trad_text: str, simp_text: str) -> None:
+    lines = [*trad_text.split("\n"), *simp_text.split("\n"), *(m.example for m in MARKERS)]
+    lines += [f"正文。{m.example}" for m in LEAD_MARKERS] + [f"（{m.example}" for m in LEAD_MARKERS]
+    for s in lines:
+        for begin in sorted({0, 1, max(0, len(s) - 160), max(0, len(s) - 20), len(s)}):
+            for marker in LEAD_MARKERS:
+                assert _tried_at_leads(marker, s, begin) == _searched(marker, s, begin), (marker.name, s, begin)
+
+
+_TAIL_TEXT = (st.text(st.sampled_from("。！？!?…”」』）)】〕]（( \u3000完原标题：新华社北京1月3日电记者王某摄来源央视a1"), max_size=40)
+              | st.sampled_from([m.example for m in LEAD_MARKERS]))
+
+
+@given(st.lists(_TAIL_TEXT, max_size=4).map("".join), st.integers(0, 200))
+def test_lead_positions_find_what_a_search_finds_in_any_text(s: str, begin: int) -> None:
+    begin %= len(s) + 1
+    for marker in LEAD_MARKERS:
+        assert _tried_at_leads(marker, s, begin) == _searched(marker, s, begin), marker.name
 
 
 # Each issue example in a two-article text: (text of the first article, title, source, markers, text kept).

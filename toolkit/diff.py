@@ -10,9 +10,12 @@ duplicate cluster (`render_cluster_page`), an index of clusters
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import eq
+from typing import TypeVar
 from urllib.parse import quote
 
 from rapidfuzz import fuzz
@@ -22,6 +25,7 @@ __all__ = [
     "ArticleView",
     "ClusterView",
     "Fold",
+    "Folder",
     "MemberView",
     "Piece",
     "Row",
@@ -34,13 +38,25 @@ __all__ = [
 ]
 
 Fold = Callable[[str], str]
-"""Maps one character to its script-folded form (e.g. Traditional -> Simplified)."""
+"""Maps one character to its script-folded form (e.g. Traditional -> Simplified).
+
+It must be pure: `align` and `render_cluster_page` wrap it in a `Folder`, which asks it
+once per character; pass them one `Folder` to share its answers across calls.
+"""
 
 MATCH_THRESHOLD = 60.0  # fuzz.ratio (0..100) at or above which two sentences are "the same sentence"
 
-_TERMINATORS = frozenset("。！？!?；")
-_CLOSERS = frozenset("”’」』）")
-_TRAILING_SPACE = frozenset(" \t\r\n")  # not U+3000: it usually indents the *next* paragraph
+_V = TypeVar("_V")
+
+_TERMINATORS = "。！？!?；"
+_CLOSERS = "”’」』）"
+_TRAILING_SPACE = " \t\r\n"  # not U+3000: it usually indents the *next* paragraph
+# A sentence runs to a terminator (plus the terminators and closers right after it) or a
+# newline, then takes the trailing space; the second branch is an unterminated tail.
+_SENTENCE_RE = re.compile(
+    f"[^{_TERMINATORS}\n]*(?:[{_TERMINATORS}][{_TERMINATORS}{_CLOSERS}]*|\n)[{_TRAILING_SPACE}]*"
+    f"|[^{_TERMINATORS}\n]+"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,28 +128,61 @@ def split_sentences(text: str) -> list[str]:
     >>> split_sentences("")
     []
     """
-    out: list[str] = []
-    start = i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        i += 1
-        if c in _TERMINATORS:
-            while i < n and (text[i] in _TERMINATORS or text[i] in _CLOSERS):
-                i += 1
-        elif c != "\n":
-            continue
-        while i < n and text[i] in _TRAILING_SPACE:
-            i += 1
-        out.append(text[start:i])
-        start = i
-    if start < n:
-        out.append(text[start:])
-    return out
+    return _SENTENCE_RE.findall(text)
 
 
 def _identity(c: str) -> str:
     return c
+
+
+class _Table(dict[int, _V]):
+    """A ``str.translate`` table filled on demand: a miss asks ``answer`` about that character."""
+
+    __slots__ = ("_answer",)
+
+    def __init__(self, answer: Callable[[str], _V]) -> None:
+        super().__init__()
+        self._answer = answer
+
+    def __missing__(self, code: int) -> _V:
+        value = self[code] = self._answer(chr(code))
+        return value
+
+
+class Folder:
+    """A `Fold` that folds whole strings, each in one ``str.translate`` call.
+
+    ``fold`` (one character to its folded form) is asked once per distinct character,
+    when ``str.translate`` first meets it.  Calling the folder folds every character of
+    a string; ``one_to_one`` tells whether each answer so far was a single character.
+    """
+
+    __slots__ = ("_fold", "_keys", "_table", "one_to_one")
+
+    def __init__(self, fold: Fold) -> None:
+        self._fold = fold
+        self._table: _Table[str] = _Table(self._ask)
+        self._keys: _Table[str | None] = _Table(lambda c: None if c.isspace() else self._table[ord(c)])
+        # True while every answer is one character: a folded string then lines up with its input.
+        self.one_to_one = True
+
+    def _ask(self, c: str) -> str:
+        folded = self._fold(c)
+        if len(folded) != 1:
+            self.one_to_one = False
+        return folded
+
+    def __call__(self, text: str) -> str:
+        """``text`` folded character by character."""
+        return text.translate(self._table)
+
+    def key(self, text: str) -> str:
+        """``text`` folded with whitespace dropped: what sentences are matched on."""
+        return text.translate(self._keys)
+
+
+def _as_folder(fold: Fold | None) -> Folder:
+    return fold if isinstance(fold, Folder) else Folder(fold or _identity)
 
 
 def _intern(*seqs: Iterable[Hashable]) -> list[list[int]]:
@@ -141,11 +190,6 @@ def _intern(*seqs: Iterable[Hashable]) -> list[list[int]]:
     # vary between runs (PYTHONHASHSEED), so interning keeps alignment collision-free and stable.
     ids: dict[Hashable, int] = {}
     return [[ids.setdefault(x, len(ids)) for x in seq] for seq in seqs]
-
-
-def _key(sentence: str, fold: Fold) -> str:
-    # Whitespace is ignored when matching: re-wrapped copies should still match.
-    return "".join(fold(c) for c in sentence if not c.isspace())
 
 
 def _coalesce(pieces: Iterable[Piece]) -> tuple[Piece, ...]:
@@ -160,51 +204,58 @@ def _coalesce(pieces: Iterable[Piece]) -> tuple[Piece, ...]:
     return tuple(out)
 
 
-def _char_diff(x: str, y: str, fold: Fold) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
+def _char_diff(x: str, y: str, fold: Folder) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
     """Character-level pieces of two sentences."""
     # Diffing the folded characters makes script variants line up as "equal"; the raw
     # characters then tell identical runs from script-only ones.
-    fx, fy = _intern((fold(c) for c in x), (fold(c) for c in y))
+    fx: Sequence[Hashable] = fold(x)
+    fy: Sequence[Hashable] = fold(y)
+    if not fold.one_to_one:  # some character folds to several: diff the folded forms as tokens
+        fx, fy = _intern(map(fold, x), map(fold, y))
     ops: list[tuple[str, str, str]] = []  # (tag, left text, right text); tag eq | script | edit
 
-    def push(tag: str, left: str, right: str) -> None:
-        if tag == "edit" and ops and ops[-1][0] == "edit":
+    def push_edit(left: str, right: str) -> None:
+        if ops and ops[-1][0] == "edit":
             _, l0, r0 = ops.pop()
             left, right = l0 + left, r0 + right
-        ops.append((tag, left, right))
+        ops.append(("edit", left, right))
         # Absorb a short equal run squeezed between two edits (as diff-match-patch's semantic
         # cleanup does): scattered one-character matches like 的 make edits unreadable.
-        while len(ops) >= 3 and ops[-1][0] == ops[-3][0] == "edit" and ops[-2][0] == "eq":
+        while len(ops) >= 3 and ops[-2][0] == "eq" and ops[-3][0] == "edit":
             (_, l0, r0), (_, l1, r1), (_, l2, r2) = ops[-3:]
             if len(l1) > min(max(len(l0), len(r0)), max(len(l2), len(r2))):
                 break
             ops[-3:] = [("edit", l0 + l1 + l2, r0 + r1 + r2)]
 
+    # Only an edit merges or absorbs; equal and script runs are appended as they come.
     for op in Indel.opcodes(fx, fy):
         left, right = x[op.src_start : op.src_end], y[op.dest_start : op.dest_end]
         if op.tag != "equal":
-            push("edit", left, right)
-            continue
-        pos = 0
-        for same, grp in groupby(left[k] == right[k] for k in range(len(left))):
-            end = pos + sum(1 for _ in grp)
-            push("eq" if same else "script", left[pos:end], right[pos:end])
-            pos = end
+            push_edit(left, right)
+        elif left == right:
+            ops.append(("eq", left, right))
+        else:
+            pos = 0
+            for same, grp in groupby(map(eq, left, right)):
+                end = pos + len(list(grp))
+                ops.append(("eq" if same else "script", left[pos:end], right[pos:end]))
+                pos = end
     return (
         _coalesce(Piece(left, "del" if tag == "edit" else tag) for tag, left, _ in ops),
         _coalesce(Piece(right, "ins" if tag == "edit" else tag) for tag, _, right in ops),
     )
 
 
-def _pair_row(x: str, y: str, fold: Fold) -> Row:
+def _pair_row(x: str, y: str, fold: Folder) -> Row:
     if x == y:
         return Row("equal", (Piece(x, "eq"),), (Piece(y, "eq"),))
     return Row("changed", *_char_diff(x, y, fold))
 
 
-def _align_run(la: Sequence[str], lb: Sequence[str], fold: Fold) -> list[Row]:
-    """Rows for a run of sentences between two exact anchors."""
-    ka, kb = [_key(s, fold) for s in la], [_key(s, fold) for s in lb]
+def _align_run(
+    la: Sequence[str], lb: Sequence[str], ka: Sequence[str], kb: Sequence[str], fold: Folder
+) -> list[Row]:
+    """Rows for a run of sentences between two exact anchors; ``ka``/``kb`` are their keys."""
     cands = sorted(
         (-score, i, j)
         for i, x in enumerate(ka)
@@ -244,18 +295,20 @@ def align(a: str, b: str, fold: Fold | None = None) -> list[Row]:
     >>> [(p.tag, p.text) for p in rows[0].right]
     [('ins', '01.'), ('eq', '車在這'), ('script', '里'), ('eq', '。')]
     """
-    f = fold or _identity
+    f = _as_folder(fold)
     sa, sb = split_sentences(a), split_sentences(b)
-    ka, kb = _intern((_key(s, f) for s in sa), (_key(s, f) for s in sb))
+    # Whitespace is ignored when matching: re-wrapped copies should still match.
+    ka, kb = [f.key(s) for s in sa], [f.key(s) for s in sb]
     rows: list[Row] = []
     i = j = 0
-    for op in Indel.opcodes(ka, kb):
+    for op in Indel.opcodes(*_intern(ka, kb)):
         if op.tag == "equal":
-            rows += _align_run(sa[i : op.src_start], sb[j : op.dest_start], f)
+            rows += _align_run(sa[i : op.src_start], sb[j : op.dest_start], ka[i : op.src_start],
+                               kb[j : op.dest_start], f)
             pairs = zip(sa[op.src_start : op.src_end], sb[op.dest_start : op.dest_end], strict=True)
             rows += [_pair_row(x, y, f) for x, y in pairs]
             i, j = op.src_end, op.dest_end
-    rows += _align_run(sa[i:], sb[j:], f)
+    rows += _align_run(sa[i:], sb[j:], ka[i:], kb[j:], f)
     return rows
 
 
@@ -303,6 +356,14 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
+def _escape(text: str) -> str:
+    """``html.escape``, skipping the five replacements when nothing needs them (most text)."""
+    return html.escape(text) if _HTML_SPECIAL.search(text) else text
+
+
 def _document(title: str, body: Iterable[str]) -> str:
     return "".join(
         [
@@ -321,15 +382,15 @@ def _script_text(pieces: Iterable[Piece]) -> str:
 
 def _cell(pieces: Sequence[Piece], other: Sequence[Piece], left: bool) -> str:
     """HTML for one side of a row; script marks name both variants (kept / duplicate)."""
-    counterpart, pos, out = _script_text(other), 0, []
+    counterpart, pos, out = None, 0, []
     for p in pieces:
-        text = _e(p.text)
-        nl = ' class="nl"' if p.text.isspace() and "\n" in p.text else ""
-        if p.tag == "del":
-            out.append(f"<del{nl}>{text}</del>")
-        elif p.tag == "ins":
-            out.append(f"<ins{nl}>{text}</ins>")
+        text = _escape(p.text)
+        if p.tag == "del" or p.tag == "ins":
+            nl = ' class="nl"' if p.text.isspace() and "\n" in p.text else ""
+            out.append(f"<{p.tag}{nl}>{text}</{p.tag}>")
         elif p.tag == "script":
+            if counterpart is None:
+                counterpart = _script_text(other)
             twin = counterpart[pos : pos + len(p.text)]
             pos += len(p.text)
             pair = f"{p.text} / {twin}" if left else f"{twin} / {p.text}"
@@ -347,17 +408,28 @@ def _counts(rows: Sequence[Row]) -> dict[str, int]:
     return counts
 
 
-def _differs_class(value: str | None, keeper: str | None, fold: Fold) -> str:
+def _differs_class(value: str | None, keeper: str | None, fold: Folder) -> str:
     if value == keeper:
         return ""
     if value is not None and keeper is not None and len(value) == len(keeper):
-        if all(fold(x) == fold(y) for x, y in zip(value, keeper, strict=True)):
+        folded = fold(value) == fold(keeper)
+        if not fold.one_to_one:
+            folded = all(fold(x) == fold(y) for x, y in zip(value, keeper, strict=True))
+        if folded:
             return ' class="differs-script" title="differs from the keeper only by script"'
     return ' class="differs" title="differs from the keeper"'
 
 
 def _or_dash(value: str | None) -> str:
     return "—" if value is None else _e(value)
+
+
+def _row_head(kind: str) -> str:
+    return (f'<tr class="{_e(kind)}"><td class="gutter" title="{_KIND_TITLE.get(kind, "")}">'
+            f"{_GUTTER.get(kind, '?')}</td>")
+
+
+_ROW_HEADS = {kind: _row_head(kind) for kind in _GUTTER}
 
 
 def _member_section(n: int, total: int, keeper: ArticleView, m: MemberView) -> list[str]:
@@ -376,11 +448,13 @@ def _member_section(n: int, total: int, keeper: ArticleView, m: MemberView) -> l
         "</thead>\n<tbody>\n",
     ]
     for row in m.rows:
-        left = _cell(row.left, row.right, True)
-        right = _cell(row.right, row.left, False)
+        if len(row.left) == 1 and row.left == row.right and row.left[0].tag == "eq":
+            left = right = _escape(row.left[0].text)  # an equal row: both cells are its text
+        else:
+            left = _cell(row.left, row.right, True)
+            right = _cell(row.right, row.left, False)
         out.append(
-            f'<tr class="{_e(row.kind)}"><td class="gutter" title="{_KIND_TITLE.get(row.kind, "")}">'
-            f"{_GUTTER.get(row.kind, '?')}</td>"
+            f"{_ROW_HEADS.get(row.kind) or _row_head(row.kind)}"
             f'<td class="text{"" if row.left else " empty"}">{left}</td>'
             f'<td class="text{"" if row.right else " empty"}">{right}</td></tr>\n'
         )
@@ -394,7 +468,7 @@ def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
     ``fold`` is used to tell script-only title/source differences from real ones
     in the summary table (the rows themselves were aligned beforehand).
     """
-    f = fold or _identity
+    f = _as_folder(fold)
     k = cluster.keeper
     body = [
         f"<header>\n<h1>Cluster {_e(cluster.cluster_id)}</h1>\n",

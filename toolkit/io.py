@@ -426,17 +426,11 @@ def _read_spill(path: str) -> Iterator[Processed]:
                 return
 
 
-def _char_folder() -> Callable[[str], str]:
-    """Traditional→Simplified for one character, memoized for this run (OpenCC calls are costly)."""
-    t2s = converter("t2s")
-    memo: dict[str, str] = {}
-
-    def fold(ch: str) -> str:
-        if ch not in memo:
-            memo[ch] = t2s.convert(ch)
-        return memo[ch]
-
-    return fold
+@lru_cache(maxsize=1)
+def _char_folder() -> diff.Folder:
+    """Traditional→Simplified by character, shared by every page a process renders: the folder
+    asks OpenCC (costly) once per character."""
+    return diff.Folder(converter("t2s").convert)
 
 
 def _write_diffs(out: Path, decisions: Decisions, texts: Mapping[int, Where], run: Mapper,

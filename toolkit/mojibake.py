@@ -21,7 +21,9 @@ The module is pure: no I/O, no mutable module state.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,12 +42,18 @@ _HIGH_BYTE = "\\x80-\\xff" + "".join(re.escape(ch) for ch in _CP1252_HIGH)
 _SINGLE_BYTE = "\\x21-\\x7e" + _HIGH_BYTE
 # A run of characters that one byte each could have produced, holding at least one Latin-1
 # letter: every lead byte of UTF-8 and almost every one of GBK/Big5 reads as one. Runs of ASCII
-# or of cp1252 punctuation only (the “” and — of Chinese prose) are skipped.
+# or of cp1252 punctuation only (the “” and — of Chinese prose) are skipped. `_latin_runs` finds
+# its matches without searching for it.
 _LATIN_RUN = re.compile(f"[{_SINGLE_BYTE}]*[\\xa0-\\xff][{_SINGLE_BYTE}]*")
 _LATIN1 = re.compile("[\\xa0-\\xff]")
+_NOT_SINGLE_BYTE = re.compile(f"[^{_SINGLE_BYTE}]")
+_SINGLE_BYTE_CHARS = frozenset(map(chr, (*range(0x21, 0x7F), *range(0x80, 0x100)))) | frozenset(_CP1252_HIGH)
 # Whitespace-free tokens: candidates for UTF-8 read as GBK (ASCII whitespace never sits inside
-# a multibyte character, so a token is a whole run of the original bytes).
+# a multibyte character, so a token is a whole run of the original bytes). `_gbk_tokens` finds
+# them in numpy.
 _TOKEN = re.compile("[^ \\t\\n\\r\\f\\v]+")
+# Bits of _char_table, per code point.
+_SPACE, _NOT_UTF8, _ODD, _LATIN1_LETTER = 1, 2, 4, 8
 
 _MIN_SCORE = 0.9  # share of judged characters that must be common Chinese ones after a repair
 _MIN_LATIN1_SHARE = 0.5  # GB/Big5 bytes read as Latin-1 are almost all A0-FF letters
@@ -56,6 +64,48 @@ _RARE_BURST = 3  # consecutive uncommon CJK characters that count as a burst
 
 def _codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _latin_runs(text: str, letters: Iterable[int]) -> list[tuple[int, int]]:
+    """The spans of the ``_LATIN_RUN`` matches: maximal runs of single-byte characters holding a
+    Latin-1 letter, grown from the ``letters`` (their positions; the pattern is slow to search)."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for start in letters:
+        if start < end:
+            continue
+        while start > end and text[start - 1] in _SINGLE_BYTE_CHARS:
+            start -= 1
+        after = _NOT_SINGLE_BYTE.search(text, start)
+        end = after.start() if after else len(text)
+        spans.append((start, end))
+    return spans
+
+
+@functools.cache
+def _char_table() -> np.ndarray:
+    """uint8 bits per code point, for `repair` to judge a whole text in numpy.
+
+    ``_SPACE``: ASCII whitespace, which ends a ``_TOKEN``. ``_ODD``: not ASCII and not a common
+    ideograph. ``_LATIN1_LETTER``: U+00A0-U+00FF. ``_NOT_UTF8``: a character whose GB18030 form
+    is not two bytes that UTF-8 can hold, so no token holding it is UTF-8 read as GBK: UTF-8
+    never has C0, C1 or F5-FF, and the four-byte form (every astral character) puts a byte
+    above 7F between two ASCII bytes, where no multibyte sequence fits.
+    """
+    table = np.zeros(0x110000, dtype=np.uint8)
+    table[[ord(ch) for ch in " \t\n\r\f\v"]] = _SPACE
+    table[0x80:][(flag_table()[0x80:] & COMMON_FLAG) == 0] |= _ODD
+    table[0xA0:0x100] |= _LATIN1_LETTER
+    table[0x80:] |= _NOT_UTF8
+    never = {0xC0, 0xC1, *range(0xF5, 0x100)}
+    for code in range(0x80, 0x10000):
+        try:
+            data = chr(code).encode("gb18030")
+        except UnicodeEncodeError:
+            continue
+        if len(data) == 2 and never.isdisjoint(data):
+            table[code] &= ~np.uint8(_NOT_UTF8)
+    return table
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +159,28 @@ def _from_gbk(token: str) -> str | None:
     return text if text.encode("utf-8").decode("gb18030") == token else None
 
 
+def _gbk_tokens(kinds: np.ndarray, repaired: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of the ``_TOKEN`` matches worth trying as UTF-8 read as GBK; ``kinds`` are the
+    text's `_char_table` bits, ``repaired`` the runs already repaired (not candidates again).
+
+    UTF-8 read as GBK leaves characters outside the common set (rare ideographs, kana,
+    Cyrillic, symbols), so a token needs an ``_ODD`` character; one with a ``_NOT_UTF8``
+    character cannot be repaired. All tokens are judged at once: few are left to try.
+    """
+    if not (kinds & _ODD).any():
+        return []
+    judge = kinds & (_ODD | _NOT_UTF8)
+    for a, b in repaired:
+        judge[a:b] |= _NOT_UTF8
+    # Tokens start and end where the whitespace does; between them there is only whitespace,
+    # which adds no bit to a token's reduction.
+    space = np.concatenate(([True], (kinds & _SPACE).astype(bool), [True]))
+    edges = np.flatnonzero(np.diff(space.view(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    tried = np.bitwise_or.reduceat(judge, starts) == _ODD
+    return list(zip(starts[tried].tolist(), ends[tried].tolist(), strict=True))
+
+
 def repair(text: str) -> tuple[str, list[Repair]]:
     """Repair the losslessly recoverable mojibake in ``text``; return the text and what was repaired.
 
@@ -125,35 +197,24 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     ('Café ——“好”', [])
     """
     found: list[tuple[int, int, str, str]] = []  # (start, end, repaired, kind) in the input
-    runs = list(_LATIN_RUN.finditer(text))
-    first = [_from_single_bytes(m.group()) for m in runs]
+    kinds = _char_table()[_codes(text)]
+    runs = _latin_runs(text, np.flatnonzero(kinds & _LATIN1_LETTER).tolist())
+    first = [_from_single_bytes(text[a:b]) for a, b in runs]
     # GB and Big5 bytes decode each other: ties on a short run go to the text's main family.
     weight = {"gb18030": 0, "big5hkscs": 0}
-    for m, got in zip(runs, first, strict=True):
+    for (a, b), got in zip(runs, first, strict=True):
         if got is not None and got[1] != "utf8_as_latin1":
-            weight["gb18030" if got[1] == "gbk_as_latin1" else "big5hkscs"] += len(m.group())
+            weight["gb18030" if got[1] == "gbk_as_latin1" else "big5hkscs"] += b - a
     prefer = (max(weight, key=lambda codec: weight[codec]),) if any(weight.values()) else ()
-    for m, got in zip(runs, first, strict=True):
+    for (a, b), got in zip(runs, first, strict=True):
         if got is not None and got[1] != "utf8_as_latin1" and prefer:
-            got = _from_single_bytes(m.group(), prefer)
+            got = _from_single_bytes(text[a:b], prefer)
         if got is not None:
-            found.append((m.start(), m.end(), *got))
-    codes = _codes(text)
-    # UTF-8 read as GBK leaves characters outside the common set (rare ideographs, kana,
-    # Cyrillic, symbols); tokens of ASCII and common ideographs only are not tried.
-    odd = (codes > 0x7F) & ((flag_table()[codes] & COMMON_FLAG) == 0)
-    if odd.any():
-        repaired = np.zeros(len(text), dtype=bool)  # runs already repaired are not candidates again
-        for a, b, _, _ in found:
-            repaired[a:b] = True
-        before = np.concatenate(([0], np.cumsum(odd)))
-        overlap = np.concatenate(([0], np.cumsum(repaired)))
-        for m in _TOKEN.finditer(text):
-            if before[m.end()] == before[m.start()] or overlap[m.end()] != overlap[m.start()]:
-                continue
-            fixed = _from_gbk(m.group())
-            if fixed is not None:
-                found.append((m.start(), m.end(), fixed, "utf8_as_gbk"))
+            found.append((a, b, *got))
+    for a, b in _gbk_tokens(kinds, [(a, b) for a, b, _, _ in found]):
+        fixed = _from_gbk(text[a:b])
+        if fixed is not None:
+            found.append((a, b, fixed, "utf8_as_gbk"))
     if not found:
         return text, []
     found.sort()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from .config import SplitConfig
@@ -37,6 +38,7 @@ USER_POSITIONS = POSITIONS[:-1]
 _TERMINAL = "。！？!?…”」』）)】〕\\]"
 _WS = "[ \\t\\u3000\\xa0]"
 _END_LEAD = rf"(?:^|(?<=[{_TERMINAL}])){_WS}*"
+_TERMINAL_RE = re.compile(f"[{_TERMINAL}]")
 _LP, _RP = "[（(]", "[）)]"
 _D = "[0-9０-９]"
 _DATE = rf"{_D}{{1,2}}月{_D}{{1,2}}日"
@@ -62,6 +64,9 @@ class Marker:
     # For "end" markers: the characters a match can end with, a cheap gate before the
     # regex runs (most paragraphs end in 。 and skip every pattern); empty means any.
     last: str = ""
+    # The pattern starts with _END_LEAD: a match starts at the start of the line or right after
+    # a sentence end, so only those positions are tried (a search tries every one: slow).
+    lead: bool = False
 
     def __post_init__(self) -> None:
         missing = set(self.captures) - set(self.pattern.groupindex)
@@ -71,7 +76,7 @@ class Marker:
 
 def _m(name: str, position: str, pattern: str, captures: tuple[str, ...] = (), example: str = "",
        last: str = "") -> Marker:
-    return Marker(name, position, re.compile(pattern), captures, example, last)
+    return Marker(name, position, re.compile(pattern), captures, example, last, pattern.startswith(_END_LEAD))
 
 
 _PAREN_END = ")）"
@@ -304,6 +309,13 @@ def _gate(markers: Sequence[Marker]) -> re.Pattern[str] | None:
         return None
 
 
+def _lead_positions(s: str, begin: int) -> list[int]:
+    """Where a match of a pattern starting with _END_LEAD can start in ``s``, from ``begin`` on:
+    the start of the line, or right after a sentence end."""
+    after = (t.end() for t in _TERMINAL_RE.finditer(s, max(0, begin - 1)))
+    return [0, *after] if begin == 0 else list(after)
+
+
 class _Matcher:
     """Applies a marker table to stripped lines."""
 
@@ -362,10 +374,16 @@ class _Matcher:
         while end > 0:
             hit = None
             part = s[:end]
+            begin = max(0, end - self.TAIL)
+            leads: list[int] | None = None  # where an _END_LEAD match can start, from begin on
             for marker in self.ends:
                 if marker.last and part[-1] not in marker.last:
                     continue
-                m = marker.pattern.search(part, max(0, end - self.TAIL))
+                if marker.lead:
+                    leads = _lead_positions(part, begin) if leads is None else leads
+                    m = next(filter(None, map(marker.pattern.match, repeat(part), leads)), None)
+                else:
+                    m = marker.pattern.search(part, begin)
                 if m and m.end() == end and m.start() < end:
                     ok, source = self._source(marker, m)
                     if ok:
