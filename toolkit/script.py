@@ -278,10 +278,15 @@ def lexicon(text: str, script: Script) -> frozenset[str]:
 def _lexicon(text: str, flags: np.ndarray, script: Script) -> frozenset[str]:
     if script == "none":
         return frozenset()
-    words: set[str] = set()
-    for i in _where(flags, "hant_targets" if script == "hant" else "hans_targets"):
-        words.update(_words(text, i, text[i]))
-    return frozenset(words)
+    # The bigrams _words gives for each target at i, found for all targets at once: text[i-1:i+1]
+    # where text[i-1] is CJK and text[i:i+2] where text[i+1] is CJK.
+    at = np.flatnonzero(flags & _BITS["hant_targets" if script == "hant" else "hans_targets"])
+    cjk = (flags & _BITS["cjk"]) != 0
+    left = at[at > 0]
+    left = left[cjk[left - 1]]
+    right = at[at + 1 < flags.size]
+    right = right[cjk[right + 1]]
+    return frozenset([text[i - 1:i + 1] for i in left.tolist()] + [text[i:i + 2] for i in right.tolist()])
 
 
 def detect(text: str, min_evidence: int = 1) -> Detection:
