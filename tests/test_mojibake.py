@@ -207,6 +207,40 @@ def test_repair_never_raises_and_signals_are_well_formed(text: str) -> None:
     assert 0.0 <= flags["mojibake_fffd_ratio"] <= 1.0 and 0.0 <= flags["mojibake_rare_cjk"] <= 1.0
 
 
+def _rare_runs(text: str) -> list[int]:
+    """Lengths of the runs of uncommon ideographs, one character at a time."""
+    common = set(common_chars())
+    runs, run = [], 0
+    for ch in text + "a":
+        if re.match("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]", ch) and ch not in common:
+            run += 1
+        elif run:
+            runs.append(run)
+            run = 0
+    return runs
+
+
+# Common and rare ideographs (rare: uncommon in Chinese, as UTF-8 read as GBK leaves them),
+# Latin-1 letters and the markers, in runs of every length.
+_SIGNAL_TEXT = st.lists(st.sampled_from(["的", "国", "中文", "鏂", "板", "崕绀", "璺ㄥ", "é", "Ã", "ÿ", "\xa0", "a",
+                                         "\ufffd", "锟斤拷", "烫", "烫烫烫", "屯屯屯屯", " ", "\n"]),
+                        max_size=60).map("".join)
+
+
+@given(_SIGNAL_TEXT)
+def test_signals_match_the_plain_counts(text: str) -> None:
+    flags = signals(text)
+    runs = _rare_runs(text)
+    assert flags["mojibake_rare_bursts"] == sum(run >= 3 for run in runs)
+    cjk = sum(bool(re.match("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]", ch)) for ch in text)
+    assert flags["mojibake_rare_cjk"] == (round(sum(runs) / cjk, 4) if cjk else 0.0)
+    latin1 = sum("\xa0" <= ch <= "\xff" for ch in text)
+    assert flags["mojibake_latin1_density"] == (round(latin1 / (latin1 + cjk), 4) if latin1 + cjk else 0.0)
+    assert flags["mojibake_kunjinkao"] == text.count("锟斤拷")
+    assert flags["mojibake_tang"] == len(re.findall("烫{3,}", text))
+    assert flags["mojibake_tun"] == len(re.findall("屯{3,}", text))
+
+
 def test_doctests() -> None:
     failures, tried = doctest.testmod(toolkit.mojibake)
     assert (failures, tried > 0) == (0, True)

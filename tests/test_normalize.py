@@ -212,3 +212,157 @@ def test_seed_slices_idempotent_and_replayable(data: st.DataObject) -> None:
     clean, steps = normalize(text)
     assert normalize(clean) == (clean, ())
     assert replay(text, steps) == clean
+
+
+# --- The fast paths against straightforward references ---------------------------------
+# fullwidth_punct decides the common marks with regexes, the chain skips fixers that
+# cannot find anything, and several regexes are spelled for speed. The references below
+# are the plain versions; generated text must give the same text and counts.
+
+_REF_CTX = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+                      "\u3001-\u303f\uff01-\uff60\u2018\u2019\u201c\u201d\u2026\u2014]")
+_REF_IDEO = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_REF_CALL = re.compile(r"(?<![A-Za-z0-9_.])[a-z_][A-Za-z0-9_.]*\Z", re.ASCII)
+_REF_FULL = dict(zip(",:;!?()", "，：；！？（）", strict=True))
+
+
+def reference_fullwidth_punct(text: str) -> tuple[str, int]:
+    """Every mark visited in order, in Python."""
+    from toolkit.normalize import protected_spans
+
+    protected = protected_spans(text)
+    size = len(text)
+
+    def ctx(i: int) -> bool:
+        return 0 <= i < size and bool(_REF_CTX.match(text[i]))
+
+    def cjk_next_to(i: int) -> bool:
+        return ctx(i - 1) or ctx(i + 1)
+
+    changed: dict[int, str] = {}
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    lone: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            lone.extend(stack)
+            stack.clear()
+        elif ch not in _REF_FULL or any(a <= i < b for a, b in protected):
+            continue
+        elif ch == "(":
+            stack.append(i)
+        elif ch == ")":
+            if stack:
+                pairs.append((stack.pop(), i))
+            else:
+                lone.append(i)
+        elif ch in ",:" and 0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+            continue
+        elif cjk_next_to(i):
+            changed[i] = _REF_FULL[ch]
+    lone.extend(stack)
+    for a, b in pairs:
+        call = bool(_REF_CALL.search(text, max(0, a - 64), a))
+        if ctx(a - 1) or _REF_IDEO.search(text, a, b) or (not call and (cjk_next_to(a) or cjk_next_to(b))):
+            changed[a], changed[b] = "（", "）"
+    for i in lone:
+        if cjk_next_to(i):
+            changed[i] = _REF_FULL[text[i]]
+    return "".join(changed.get(i, ch) for i, ch in enumerate(text)), len(changed)
+
+
+_REF_SPACE_BY_PUNCT = re.compile("[ \t]+(?=[，。、；：！？）」』》〉】])|(?<=[，。、；：！？（「『《〈【])[ \t]+")
+_REF_TRAILING = re.compile(r"[ \t]+(?=\n|$)")
+_REF_CAPTION_LINE = re.compile(r"^[ \t]*▲[^\n]*\n?", re.M)
+
+
+def reference_join_paragraphs(text: str, min_chars: int) -> tuple[str, int]:
+    """Every paragraph break tried."""
+    from toolkit.normalize import _TERMINAL, _is_structure
+
+    parts = re.split(r"(\n(?:[ \t]*\n)*)", text)
+    out = [parts[0]]
+    count = 0
+    for k in range(1, len(parts), 2):
+        prev, sep, nxt = out[-1].rsplit("\n", 1)[-1], parts[k], parts[k + 1]
+        if (len(prev.strip()) >= min_chars and prev.rstrip()[-1:] not in _TERMINAL
+                and nxt[:1] and _REF_IDEO.match(nxt[:1]) and not _is_structure(prev) and not _is_structure(nxt)):
+            out[-1] = out[-1].rstrip() + nxt
+            count += 1
+        else:
+            out.extend((sep, nxt))
+    return "".join(out), count
+
+
+def reference_normalize(text: str, config: NormalizeConfig) -> tuple[str, tuple[Step, ...]]:
+    """The chain cycled until every fixer in a row leaves the text alone, every fixer run every time."""
+    references = {
+        "fullwidth_punct": reference_fullwidth_punct,
+        "space_by_cjk_punct": lambda t: _REF_SPACE_BY_PUNCT.subn("", t),
+        "trailing_spaces": lambda t: _REF_TRAILING.subn("", t),
+        "join_paragraphs": lambda t: reference_join_paragraphs(t, config.join_min_chars),
+        "captions": lambda t: _REF_CAPTION_LINE.subn("", t),
+    }
+    chain = [(name, references.get(name, fixer)) for name, fixer in build_chain(config)]
+    counts = dict.fromkeys((n for n, _ in chain), 0)
+    quiet = k = 0
+    while quiet < len(chain):
+        name, fixer = chain[k % len(chain)]
+        text, n = fixer(text)
+        counts[name] += n
+        quiet, k = 0 if n else quiet + 1, k + 1
+    return text, tuple(Step(name, n) for name, n in counts.items() if n)
+
+
+# Marks in every context the fast paths tell apart: full-width digits (context characters
+# that str.isdigit accepts), other digits, neighbouring marks, parentheses across lines,
+# calls, URLs and e-mail with marks inside and after them.
+MARK_PIECES = st.sampled_from([
+    "中", "文", "，", "。", "（", "）", "“", "…", "—", "０", "１２", "３", "1", "22", "²", "٣", "a", "Ab", "x_y.z",
+    ",", ":", ";", "!", "?", "(", ")", ",,", "!?", "(,)", ")(", "\n", "\n\n", " ", "\t", "\xa0", "\u200b", "\r",
+    "f(x, y)", "Stellantis(14%)", "https://a.cn/x?a=(1),2", "(見https://a.cn/x)", "www.a.cn/p;q,", "a.b@c.cn,",
+    "e\u0301", "▲", "𠀀", "# ", "1. ", "這些不僅能滿足中國客戶需求並且帶動更多的國際合作", "ab cd",
+])
+MARKS_TEXT = st.lists(MARK_PIECES, max_size=50).map("".join)
+
+
+@given(MARKS_TEXT)
+def test_fullwidth_punct_matches_the_reference(text: str) -> None:
+    assert fullwidth_punct(text) == reference_fullwidth_punct(text)
+
+
+@given(st.one_of(MARKS_TEXT, MIXED))
+def test_normalize_matches_the_reference_chain(text: str) -> None:
+    for config in (NormalizeConfig(), NormalizeConfig(remove_captions=True, join_min_chars=3),
+                   NormalizeConfig(disable=("nfc", "fullwidth_punct"))):
+        assert normalize(text, config) == reference_normalize(text, config)
+
+
+def test_fullwidth_punct_matches_the_reference_on_the_seeds() -> None:
+    for body in _seed_bodies():
+        assert fullwidth_punct(body) == reference_fullwidth_punct(body)
+        assert normalize(body) == reference_normalize(body, NormalizeConfig())
+
+
+def test_the_only_digits_among_context_characters_are_full_width() -> None:
+    # fullwidth_punct keeps ,: between two digits (1,000); its regexes rely on ０-９ being
+    # the only context characters str.isdigit accepts.
+    from toolkit.normalize import _CTX_RE
+
+    digits = [ch for ch in map(chr, range(0x110000)) if ch.isdigit()]
+    assert {ch for ch in digits if _CTX_RE.match(ch)} == set("０１２３４５６７８９")
+
+
+def test_nfc_brings_back_no_character_the_once_fixers_remove() -> None:
+    # normalize runs line_endings, invisible_chars and odd_spaces once: no fixer may bring
+    # their characters back. nfc composes and decomposes only canonically, so it is enough
+    # that a character holds one of them exactly when its canonical decomposition does.
+    import unicodedata
+
+    from toolkit.normalize import _ONCE_ANY
+
+    for code in range(0x110000):
+        ch = chr(code)
+        mapping = unicodedata.decomposition(ch)
+        if mapping and not mapping.startswith("<"):
+            assert bool(_ONCE_ANY.search(ch)) == bool(_ONCE_ANY.search(unicodedata.normalize("NFD", ch))), hex(code)

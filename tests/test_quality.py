@@ -112,3 +112,56 @@ def test_quality_removal_is_recorded_with_its_rule(tmp_path: Path) -> None:
     assert rec["detail"] == f"quality rule low_cjk: cjk_ratio {rec['quality']['cjk_ratio']} below min_cjk_ratio 0.2"
     assert "word199" in removed[0]["text"]
     assert data["removed_by_reason"] == {"quality:low_cjk": 1}
+
+
+# --- The vectorized signals against straightforward references ---------------------------
+
+def reference_repeated_share(text: str, n: int = 13) -> float:
+    """Hashes rolled one character at a time (n passes), as a reference for the prefix-sum form."""
+    import numpy as np
+
+    total = len(text) - n + 1
+    if total <= 0:
+        return 0.0
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    h = np.zeros(total, dtype=np.uint64)
+    for k in range(n):
+        h = h * np.uint64(0x100000001B3) + cps[k:k + total]
+    return round((total - len(set(h.tolist()))) / total, 4)
+
+
+_REF_HALFWIDTH_LEFT = re.compile(r"(?<!\d),(?=\S)|,(?=[^\d\s])|[;!?](?=[^\s!?;,.)'\"])")
+SIGNAL_TEXT = st.lists(st.sampled_from([
+    "中文", "字", "一上", "𠀀", "，", "。", ",", ";", "!", "?", "1,000", "2", "a", "Ab c", " ", "\n", "\u3000",
+    "\ufffd", "锟斤拷", "烫烫烫", "屯屯", "▲", "https://a.cn/?a=1,b;c", "x@y.cn;", "OTA,90%",
+]), max_size=80).map("".join)
+
+
+@given(st.one_of(SIGNAL_TEXT, SIGNAL_TEXT.map(lambda t: t * 3)), st.integers(1, 20))
+def test_repeated_share_matches_the_rolling_hash(text: str, n: int) -> None:
+    assert repeated_share(text, n) == reference_repeated_share(text, n)
+
+
+def test_repeated_share_beyond_the_cached_powers() -> None:
+    from toolkit.quality import _CACHED_POWERS
+
+    text = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(_CACHED_POWERS // 2 + 50)) * 2
+    assert len(text) > _CACHED_POWERS
+    assert repeated_share(text) == reference_repeated_share(text) > 0.45
+
+
+@given(SIGNAL_TEXT)
+def test_signals_match_the_plain_counts(text: str) -> None:
+    from toolkit.normalize import protected_spans
+    from toolkit.quality import halfwidth_left
+
+    q = signals(text)
+    visible = sum(not ch.isspace() for ch in text) or 1
+    assert q["cjk_ratio"] == round(sum(bool(re.match("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+                                                     "\u3007]", ch)) for ch in text) / visible, 4)
+    assert q["digit_ratio"] == round(sum(ch.isdecimal() for ch in text) / visible, 4)
+    assert q["longest_line"] == max((len(line) for line in text.split("\n")), default=0)
+    assert q["mojibake_markers"] == len(re.findall("锟斤拷|烫烫烫|屯屯屯", text))
+    spans = protected_spans(text)
+    assert halfwidth_left(text) == sum(1 for m in _REF_HALFWIDTH_LEFT.finditer(text)
+                                       if not any(a <= m.start() < b for a, b in spans))

@@ -59,6 +59,7 @@ _MIN_SCORE = 0.9  # share of judged characters that must be common Chinese ones 
 _MIN_LATIN1_SHARE = 0.5  # GB/Big5 bytes read as Latin-1 are almost all A0-FF letters
 
 _MARKERS = {"kunjinkao": re.compile("锟斤拷"), "tang": re.compile("烫{3,}"), "tun": re.compile("屯{3,}")}
+_MARKER_TEXT = {"kunjinkao": "锟斤拷", "tang": "烫烫烫", "tun": "屯屯屯"}  # in every match: a quick test first
 _RARE_BURST = 3  # consecutive uncommon CJK characters that count as a burst
 
 
@@ -233,11 +234,21 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     return "".join(parts), repairs
 
 
-def _bursts(rare: np.ndarray) -> int:
-    """Runs of at least ``_RARE_BURST`` consecutive True values."""
-    edges = np.diff(np.concatenate(([0], rare.view(np.int8), [0])))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return int(np.count_nonzero(ends - starts >= _RARE_BURST))
+def _bursts(at: np.ndarray) -> int:
+    """Runs of at least ``_RARE_BURST`` consecutive positions in the sorted positions ``at``.
+
+    >>> _bursts(np.array([0, 1, 2, 5, 6, 8, 9, 10, 11]))
+    2
+    """
+    k = _RARE_BURST - 1
+    if len(at) <= k:
+        return 0
+    # A run of enough starts where the position k further on is k higher and the one
+    # before is not the position just before.
+    long_enough = at[k:] - at[:-k] == k
+    first = np.ones(len(long_enough), dtype=bool)
+    first[1:] = at[1:-k] - at[:-k - 1] != 1
+    return int(np.count_nonzero(long_enough & first))
 
 
 def signals(text: str) -> dict[str, Any]:
@@ -259,16 +270,17 @@ def signals(text: str) -> dict[str, Any]:
     """
     chars = len(text)
     codes = _codes(text)
-    flags = flag_table()[codes]
-    rare_mask = (flags & (CJK_FLAG | COMMON_FLAG)) == CJK_FLAG
-    rare, cjk = int(np.count_nonzero(rare_mask)), int(np.count_nonzero(flags & CJK_FLAG))
+    flags = flag_table()[codes.astype(np.intp)]  # an intp index is looked up faster
+    rare_at = np.flatnonzero((flags & (CJK_FLAG | COMMON_FLAG)) == CJK_FLAG)
+    rare, cjk = len(rare_at), int(np.count_nonzero(flags & CJK_FLAG))
     latin1 = int(np.count_nonzero((codes >= 0xA0) & (codes <= 0xFF)))
     out: dict[str, Any] = {
         "mojibake_fffd_ratio": round(text.count("\ufffd") / chars, 4) if chars else 0.0,
-        **{f"mojibake_{name}": count_matches(pattern, text) for name, pattern in _MARKERS.items()},
+        **{f"mojibake_{name}": count_matches(pattern, text) if _MARKER_TEXT[name] in text else 0
+           for name, pattern in _MARKERS.items()},
         "mojibake_latin1_density": round(latin1 / (latin1 + cjk), 4) if latin1 + cjk else 0.0,
         "mojibake_rare_cjk": round(rare / cjk, 4) if cjk else 0.0,
-        "mojibake_rare_bursts": _bursts(rare_mask) if rare else 0,
+        "mojibake_rare_bursts": _bursts(rare_at),
     }
     out["mojibake_suspect"] = bool(
         out["mojibake_fffd_ratio"] or out["mojibake_kunjinkao"] or out["mojibake_tang"] or out["mojibake_tun"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
 from .config import NormalizeConfig
@@ -21,13 +22,19 @@ Fixer = Callable[[str], tuple[str, int]]
 
 _IDEO = CJK_CLASS
 # Characters that make an ASCII mark next to them Chinese punctuation: ideographs,
-# CJK punctuation, full-width forms, curly quotes, ellipsis and dashes.
-_CTX = _IDEO + "\u3001-\u303f\uff01-\uff60\u2018\u2019\u201c\u201d\u2026\u2014"
+# CJK punctuation, full-width forms, curly quotes, ellipsis and dashes. The full-width
+# digits ０-９ are the only ones str.isdigit accepts (a test checks), kept apart because
+# 1,000 and 10:30 keep their mark between two digits.
+_CTX_DIGITS = "\uff10-\uff19"
+_CTX_NODIGIT = _IDEO + "\u3001-\u303f\uff01-\uff0f\uff1a-\uff60\u2018\u2019\u201c\u201d\u2026\u2014"
+_CTX = _CTX_NODIGIT + _CTX_DIGITS
 _CTX_RE = re.compile(f"[{_CTX}]")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
 _URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
                   re.ASCII)
-_ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f]")
+_ODD_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f"
+_ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
+_INVISIBLES = "\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f"
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TERMINAL = "。！？!?…；;：:”’」』）)》〉】〕]\"'—.．"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.、)）]|[（(]\d{1,3}[)）])\s*")
@@ -88,7 +95,10 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in protected_spans(t)]
     ['https://a.cn/x?a=(1),2', 'a.b@c.cn']
     """
-    spans = []
+    spans: list[tuple[int, int]] = []
+    # Every match holds one of these; a one-character test first is quickest.
+    if "@" not in text and ("/" not in text or "://" not in text) and ("w" not in text or "www." not in text):
+        return spans
     for m in _URL.finditer(text):
         end = m.end()
         # Trailing punctuation belongs to the sentence, and so does a ")" that closes
@@ -100,9 +110,23 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_MARKS = re.compile(r"[,:;!?()\n]")
 _CALL = re.compile(r"(?<![A-Za-z0-9_.])[a-z_][A-Za-z0-9_.]*\Z", re.ASCII)
-_URL_HINT = re.compile(r"://|www\.|@", re.ASCII)
+
+
+def _next_to(mark: str, chars: str) -> str:
+    """Regex: ``mark`` with one of ``chars`` before or after it.
+
+    It starts with the mark itself, a literal the regex engine skips ahead to quickly.
+    """
+    return f"\\{mark}(?:(?<=[{chars}]\\{mark})|(?=[{chars}]))"
+
+
+# The marks ,:;!? that their neighbours alone decide, found in C: ;!? next to a context
+# character, ,: next to a context character that is not a digit (never 1,000)...
+_BY_NEIGHBOUR = {m: re.compile(_next_to(m, _CTX if m in ";!?" else _CTX_NODIGIT)) for m in ",:;!?"}
+# ...and the other ,: next to a context character, a full-width digit, for Python to decide.
+_NEAR_DIGIT = {m: re.compile(f"\\{m}(?<![{_CTX_NODIGIT}]\\{m})(?![{_CTX_NODIGIT}])"
+                             f"(?:(?<=[{_CTX_DIGITS}]\\{m})|(?=[{_CTX_DIGITS}]))") for m in ",:"}
 
 
 def fullwidth_punct(text: str) -> tuple[str, int]:
@@ -118,69 +142,102 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
     0
     >>> fullwidth_punct("呼叫f(x, y)後,Stellantis(14%)和雷諾")[0]
     '呼叫f(x, y)後，Stellantis（14%）和雷諾'
+    >>> fullwidth_punct("２,3 ２,a 1:２")
+    ('２,3 ２，a 1:２', 1)
     """
-    # Only the marks themselves are visited (the regex scan runs in C): most of a
-    # Chinese text is ideographs, and clean text has few ASCII marks left.
-    marks = [m.start() for m in _MARKS.finditer(text)]
-    if not marks or all(text[i] == "\n" for i in marks):
-        return text, 0
-    protected = protected_spans(text) if _URL_HINT.search(text) else []
+    # Every decision reads the input text and every change is one character for one, so
+    # the commas changed at once by a regex and the other marks changed by position agree.
+    protected = protected_spans(text)
+    starts = [a for a, _ in protected]
+
+    def free(i: int) -> bool:  # not inside a URL or an e-mail address
+        k = bisect_right(starts, i) - 1
+        return k < 0 or i >= protected[k][1]
+
+    changed: dict[int, str] = {}
+    if "(" in text or ")" in text:
+        _parentheses(text, free if protected else None, changed)
+    out, count = text, 0
+    for mark, pattern in _BY_NEIGHBOUR.items():
+        if mark not in text:
+            continue
+        if mark == "," and not protected:
+            out, count = pattern.subn("，", text)
+            continue
+        for m in pattern.finditer(text):
+            if not protected or free(m.start()):
+                changed[m.start()] = _FULL[mark]
+    size = len(text)
+    for mark, pattern in _NEAR_DIGIT.items():
+        for m in pattern.finditer(text) if mark in text else ():
+            i = m.start()
+            if not (0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()) and free(i):
+                changed[i] = _FULL[mark]
+    if not changed:
+        return out, count
+    pieces, last = [], 0
+    for i in sorted(changed):
+        pieces.append(out[last:i])
+        pieces.append(changed[i])
+        last = i + 1
+    pieces.append(out[last:])
+    return "".join(pieces), count + len(changed)
+
+
+def _positions(text: str, chars: str) -> list[int]:
+    """Where the given characters occur in ``text``, in order (str.find outruns a regex scan)."""
+    out = []
+    for ch in chars:
+        i = text.find(ch)
+        while i >= 0:
+            out.append(i)
+            i = text.find(ch, i + 1)
+    return sorted(out)
+
+
+def _parentheses(text: str, free: Callable[[int], bool] | None, changed: dict[int, str]) -> None:
+    """Add to ``changed`` the parentheses of ``text`` that are Chinese punctuation."""
     size = len(text)
     ctx = _CTX_RE.match
 
     def cjk_next_to(i: int) -> bool:
         return bool((i > 0 and ctx(text, i - 1)) or (i + 1 < size and ctx(text, i + 1)))
 
-    changed: dict[int, str] = {}
     stack: list[int] = []
     pairs: list[tuple[int, int]] = []
     lone: list[int] = []
-    p = 0
-    for i in marks:
-        ch = text[i]
-        if ch == "\n":
+    last = 0
+    for i in _positions(text, "()"):
+        if stack and text.find("\n", last, i) >= 0:  # a parenthesis never spans lines
             lone.extend(stack)
             stack.clear()
+        last = i
+        if free is not None and not free(i):
             continue
-        while p < len(protected) and protected[p][1] <= i:
-            p += 1
-        if p < len(protected) and protected[p][0] <= i:
-            continue  # inside a URL or an e-mail address
-        if ch == "(":
+        if text[i] == "(":
             stack.append(i)
-        elif ch == ")":
-            if stack:
-                pairs.append((stack.pop(), i))
-            else:
-                lone.append(i)
+        elif stack:
+            pairs.append((stack.pop(), i))
         else:
-            if ch in ",:" and 0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
-                continue  # 1,000 and 10:30
-            if cjk_next_to(i):
-                changed[i] = _FULL[ch]
+            lone.append(i)
     lone.extend(stack)
     for a, b in pairs:
         # A lower-case identifier glued to "(" is a call, f(x, y), even with Chinese after
-        # it; a capitalized name is prose: Stellantis(14%)和.
-        call = bool(_CALL.search(text, max(0, a - 64), a))
+        # it; a capitalized name is prose: Stellantis(14%)和. Checked last: it is the slow test.
         if (a > 0 and ctx(text, a - 1)) or _IDEO_RE.search(text, a, b) or (
-                not call and (cjk_next_to(a) or cjk_next_to(b))):
+                (cjk_next_to(a) or cjk_next_to(b)) and not _CALL.search(text, max(0, a - 64), a)):
             changed[a], changed[b] = "（", "）"
     for i in lone:
         if cjk_next_to(i):
             changed[i] = _FULL[text[i]]
-    if not changed:
-        return text, 0
-    out, last = [], 0
-    for i in sorted(changed):
-        out.append(text[last:i])
-        out.append(changed[i])
-        last = i + 1
-    out.append(text[last:])
-    return "".join(out), len(changed)
 
 
-_SPACE_BY_PUNCT = re.compile("[ \t]+(?=[，。、；：！？）」』》〉】])|(?<=[，。、；：！？（「『《〈【])[ \t]+")
+_MARK_THEN_SPACE, _SPACE_THEN_MARK = "，。、；：！？（「『《〈【", "，。、；：！？）」』》〉】"
+# A whole run of spaces and tabs after a mark of the first kind or before one of the
+# second. Each pattern starts with a character, not a lookbehind, so the engine skips
+# ahead to it; to a literal space (on text without tabs) fastest.
+_SPACE_BY_PUNCT = re.compile(f"[ \t](?:(?<=[{_MARK_THEN_SPACE}][ \t])[ \t]*|[ \t]*(?=[{_SPACE_THEN_MARK}]))")
+_SPACE_BY_PUNCT_NO_TAB = re.compile(f" (?:(?<=[{_MARK_THEN_SPACE}] ) *| *(?=[{_SPACE_THEN_MARK}]))")
 
 
 def space_by_cjk_punct(text: str) -> tuple[str, int]:
@@ -189,10 +246,14 @@ def space_by_cjk_punct(text: str) -> tuple[str, int]:
     >>> space_by_cjk_punct("革新。 車載 ，好")
     ('革新。車載，好', 2)
     """
-    return _SPACE_BY_PUNCT.subn("", text)
+    if "\t" in text:
+        return _SPACE_BY_PUNCT.subn("", text)
+    return _SPACE_BY_PUNCT_NO_TAB.subn("", text) if " " in text else (text, 0)
 
 
-_TRAILING = re.compile(r"[ \t]+(?=\n|$)")
+# [ \t]+ and  +, spelled to start with one character the engine can skip ahead to.
+_TRAILING = re.compile(r"[ \t][ \t]*(?=\n|$)")
+_TRAILING_NO_TAB = re.compile(r"  *(?=\n|$)")
 _BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -202,7 +263,9 @@ def trailing_spaces(text: str) -> tuple[str, int]:
     >>> trailing_spaces("甲 \\n乙\\t")
     ('甲\\n乙', 2)
     """
-    return _TRAILING.subn("", text)
+    if "\t" in text:
+        return _TRAILING.subn("", text)
+    return _TRAILING_NO_TAB.subn("", text) if " " in text else (text, 0)
 
 
 def blank_lines(text: str) -> tuple[str, int]:
@@ -214,6 +277,14 @@ def blank_lines(text: str) -> tuple[str, int]:
     out, n = _BLANK_RUN.subn("\n\n", text)
     stripped = out.strip("\n")
     return stripped, n + (1 if stripped != out else 0)
+
+
+_PARAGRAPH_BREAK = re.compile(r"(\n(?:[ \t]*\n)*)")
+# A line break after a character that is neither terminal punctuation nor whitespace, or
+# after whitespace: every paragraph join has one (it starts with a literal, so the scan
+# is quick; most articles have none).
+_TERMINAL_CLASS = "".join(re.escape(ch) for ch in _TERMINAL)
+_JOIN_HINT = re.compile(f"\\n(?:(?<![{_TERMINAL_CLASS}\\s]\\n)|(?<=[^\\S\\n]\\n))")
 
 
 def _is_structure(line: str) -> bool:
@@ -237,7 +308,9 @@ def make_join_paragraphs(min_chars: int) -> Fixer:
     """
 
     def join_paragraphs(text: str) -> tuple[str, int]:
-        parts = re.split(r"(\n(?:[ \t]*\n)*)", text)
+        if not _JOIN_HINT.search(text):
+            return text, 0
+        parts = _PARAGRAPH_BREAK.split(text)
         out = [parts[0]]
         count = 0
         for k in range(1, len(parts), 2):
@@ -264,7 +337,7 @@ def captions(text: str) -> tuple[str, int]:
     >>> captions("正文。\\n▲ 圖為工廠\\n下文")
     ('正文。\\n下文', 1)
     """
-    return _CAPTION_LINE.subn("", text)
+    return _CAPTION_LINE.subn("", text) if "▲" in text else (text, 0)
 
 
 def count_captions(text: str) -> int:
@@ -280,6 +353,15 @@ FIXERS: tuple[str, ...] = (
     "nfc", "line_endings", "invisible_chars", "odd_spaces", "fullwidth_punct",
     "space_by_cjk_punct", "trailing_spaces", "blank_lines", "join_paragraphs", "captions",
 )
+
+
+# Fixers that remove every character they act on, characters no fixer brings back (nfc
+# neither: no canonical decomposition holds one, a test checks). Once such a fixer ran, or
+# its characters are missing, it finds nothing for the rest of the chain; one scan tells
+# which of them have characters to act on at all.
+_ONCE = {"line_endings": "\r", "invisible_chars": _INVISIBLES, "odd_spaces": _ODD_SPACES}
+_ONCE_EACH = {name: re.compile(f"[{chars}]") for name, chars in _ONCE.items()}
+_ONCE_ANY = re.compile(f"[{''.join(_ONCE.values())}]")
 
 
 def build_chain(config: NormalizeConfig) -> list[tuple[str, Fixer]]:
@@ -312,11 +394,21 @@ Step(fixer='trailing_spaces', count=1)))
     # alone: after the last change only the fixers before it (and itself) run again,
     # not the whole chain. Each change shrinks the text or widens a mark, so this ends.
     quiet = 0
+    idle: set[str] | None = None  # fixers of _ONCE that would find nothing
     for k in range(16 * len(chain)):
         if quiet == len(chain):
             break
         name, fixer = chain[k % len(chain)]
-        text, n = fixer(text)
+        if name not in _ONCE:
+            text, n = fixer(text)
+        else:
+            if idle is None:
+                found = "".join(set(_ONCE_ANY.findall(text)))
+                idle = {other for other, pattern in _ONCE_EACH.items() if not pattern.search(found)}
+            n = 0
+            if name not in idle:
+                text, n = fixer(text)
+                idle.add(name)
         counts[name] += n
         quiet = 0 if n else quiet + 1
     return text, tuple(Step(name, n) for name, n in counts.items() if n)
