@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
+import unicodedata
 
 import numpy as np
 import pytest
@@ -231,7 +233,7 @@ def test_index_holds_less_than_the_shingle_arrays(planted_corpus: tuple) -> None
     index = DedupIndex(DedupConfig())
     for i, v in enumerate(views):
         index.add(i, v, len(v))
-    assert 0 < index.packed_bytes() < sum(shingle_hashes(v).nbytes for v in views) / 2
+    assert 0 < index.view_bytes() < sum(shingle_hashes(v).nbytes for v in views) / 2
 
 
 def test_text_similarity_folds_each_side() -> None:
@@ -292,3 +294,13 @@ def test_band_index_proposes_exactly_the_pairs_datasketch_minhashlsh_proposes(
         lsh.insert(i, sig)
     assert index.candidates() == sorted(expected)
     assert len(expected) > 32  # the planted pairs and excerpts, not an empty comparison
+
+
+VIEW_ALPHABET = "車企裡里，。！？ＯＴＡ２０２５℃ｶﾞ\u3000 _-.İßǅΣe\u0301𠀀𪚥㐀\uf900①½Ab9\n"
+
+
+@given(st.text(alphabet=st.sampled_from(VIEW_ALPHABET), max_size=60))
+def test_matching_view_agrees_with_nfkc_lower_and_the_regex(text: str) -> None:
+    # The numpy tables must give what the definitions say, astral ideographs included.
+    assert dedup.nfkc(text) == unicodedata.normalize("NFKC", text)
+    assert matching_view(text) == re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())

@@ -336,3 +336,50 @@ def test_detect_unknown_encoding_is_usage_error() -> None:
     assert result.exit_code == 2
     assert result.stderr.strip() == "Error: unknown encoding: nonsense (use a Python codec name such as gb18030)"
     assert result.stdout == ""
+
+
+# ---- the flag-table fast paths against a per-character reference ----------------------
+
+def _class_sample() -> str:
+    classes = tables.classes()
+    picked = {c for chars in classes.values() for c in sorted(chars)[::max(1, len(chars) // 12)]}
+    astral = {c for chars in classes.values() for c in chars if ord(c) > 0xFFFF}
+    return "".join(sorted(picked | set(sorted(astral)[:8]))) + "𠀀𪚥㐀\uf900裡面這里的。，a1 \n「」"
+
+
+CLASS_SAMPLE = _class_sample()
+RARE = ((0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+
+
+def reference_counts(text: str) -> dict[str, int]:
+    classes = tables.classes()
+    known = frozenset().union(*classes.values())
+    return {
+        "simplified_only": sum(c in classes["s_only"] for c in text),
+        "traditional_only": sum(c in classes["t_only"] for c in text),
+        "cjk": len(tables.CJK_RE.findall(text)),
+        "unknown": sum(any(a <= ord(c) <= b for a, b in RARE) and c not in known for c in text),
+    }
+
+
+def reference_lexicon(text: str, label: Script) -> frozenset[str]:
+    if label == "none":
+        return frozenset()
+    targets = tables.classes()["hant_targets" if label == "hant" else "hans_targets"]
+    words: set[str] = set()
+    for i, c in enumerate(text):
+        if c in targets:
+            words.update(script._words(text, i, c))
+    return frozenset(words)
+
+
+@given(st.text(alphabet=st.sampled_from(CLASS_SAMPLE), max_size=80))
+def test_flag_table_agrees_with_a_per_character_reference(text: str) -> None:
+    counts = script.label(text)[1]
+    assert {k: counts[k] for k in ("simplified_only", "traditional_only", "cjk", "unknown")} == reference_counts(text)
+    classes = tables.classes()
+    hk = sum(c in classes["hk_only"] for c in text) - sum(c in classes["not_hk"] for c in text)
+    assert script.variant_of(text, "hant")[1]["hk_evidence"] == hk
+    for label in ("hans", "hant", "none"):
+        assert script.lexicon(text, label) == reference_lexicon(text, label)  # type: ignore[arg-type]
+    assert script.lexicon("裡面", "hant") == {"裡面"}  # a target at both ends of the text

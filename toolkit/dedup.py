@@ -56,6 +56,8 @@ def _compat() -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
     for c, out in mapped.items():
         if len(out) == 1:
             single[c] = ord(out)
+    table.setflags(write=False)  # shared by every call in the process
+    single.setflags(write=False)
     return table, single, mapped
 
 
@@ -104,6 +106,7 @@ def _alnum() -> np.ndarray:
     kept = np.frombuffer(re.sub(r"[\W_]+", "", every).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = np.zeros(0x110000, dtype=bool)
     table[kept] = True
+    table.setflags(write=False)
     return table
 
 
@@ -261,7 +264,7 @@ class Prepared:
 
     key: bytes  # digest of the matching view: equal keys are exact duplicates
     bands: np.ndarray | None  # LSH band hashes (uint64); None when the view has too few shingles for LSH
-    packed: bytes  # the view (UTF-16), to recompute its shingles if it becomes a candidate
+    view: bytes  # the view (UTF-16), to recompute its shingles if it becomes a candidate
 
 
 @cache
@@ -270,22 +273,22 @@ def permutations(num_perm: int, seed: int) -> Permutations:
     return Permutations.create(num_perm, seed)
 
 
-def _pack(view: str) -> bytes:
-    return view.encode("utf-16-le")
+def _encode(view: str) -> bytes:
+    return view.encode("utf-16-le")  # two bytes a character for Chinese, where UTF-8 takes three
 
 
-def _unpack(packed: bytes) -> str:
-    return packed.decode("utf-16-le")
+def _decode(data: bytes) -> str:
+    return data.decode("utf-16-le")
 
 
 def prepare(view: str, config: DedupConfig) -> Prepared:
-    """Digest, signature and packed view of one matching view."""
+    """Digest, band hashes and encoded view of one matching view."""
     key = hashlib.blake2b(view.encode("utf-8"), digest_size=12).digest()
     hashes = shingle_hashes(view, config.ngram)
     if hashes.size < config.min_shingles:
         return Prepared(key, None, b"")
     values = signature_values(hashes, permutations(config.num_perm, config.seed))
-    return Prepared(key, band_hashes(values, *lsh_params(config)), _pack(view))
+    return Prepared(key, band_hashes(values, *lsh_params(config)), _encode(view))
 
 
 def band_hashes(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -312,7 +315,7 @@ class DedupIndex:
     """
 
     config: DedupConfig = field(default_factory=DedupConfig)
-    views: MutableMapping[int, bytes] = field(default_factory=dict)  # first article -> packed view
+    views: MutableMapping[int, bytes] = field(default_factory=dict)  # first article -> its view
     # Compressing costs more than the rest of add_prepared; worth it only while views are in memory.
     compress: bool = True
     _first: dict[bytes, int] = field(default_factory=dict)  # view digest -> first article with it
@@ -335,7 +338,7 @@ class DedupIndex:
             return  # an exact duplicate has the first copy's candidates; a tiny view has none
         self._bands.append(prepared.bands)
         self._members.append(index)
-        self.views[index] = zlib.compress(prepared.packed, 1) if self.compress else prepared.packed
+        self.views[index] = zlib.compress(prepared.view, 1) if self.compress else prepared.view
 
     def candidates(self) -> list[tuple[int, int]]:
         """Pairs of articles (smaller index first) sharing at least one band, sorted."""
@@ -413,11 +416,11 @@ class DedupIndex:
         return [Cluster(f"c{n:04d}", c.keeper, c.members) for n, c in enumerate(clusters, 1)]
 
     def _view(self, index: int) -> str:
-        packed = self.views[index]
-        return _unpack(zlib.decompress(packed) if self.compress else packed)
+        data = self.views[index]
+        return _decode(zlib.decompress(data) if self.compress else data)
 
-    def packed_bytes(self) -> int:
-        """Bytes of packed views held for verification (for benchmarks)."""
+    def view_bytes(self) -> int:
+        """Bytes of views held for verification (for benchmarks)."""
         return sum(len(v) for v in self.views.values())
 
 

@@ -167,7 +167,10 @@ class Folder:
         self.one_to_one = True
 
     def _ask(self, c: str) -> str:
-        folded = self._fold(c)
+        try:
+            folded = self._fold(c)
+        except LookupError as err:  # str.translate would read it as "leave the character alone"
+            raise RuntimeError(f"the fold failed on {c!r}: {err!r}") from err
         if len(folded) != 1:
             self.one_to_one = False
         return folded

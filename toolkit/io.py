@@ -383,7 +383,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
 
 
 class _DiskBytes(MutableMapping[int, bytes]):
-    """Byte strings appended to one file, found again by offset: dedup's packed views, off the heap."""
+    """Byte strings appended to one file, found again by offset: dedup's views, off the heap."""
 
     def __init__(self, path: str) -> None:
         self._fh = open(path, "w+b")  # closed by __exit__

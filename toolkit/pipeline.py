@@ -234,7 +234,7 @@ class Corpus:
     """The barrier: everything that needs the whole corpus (dedup, script evidence)."""
 
     config: Config
-    views: MutableMapping[int, bytes] | None = None  # where dedup keeps packed views (default: memory)
+    views: MutableMapping[int, bytes] | None = None  # where dedup keeps views (default: memory, compressed)
     index: dedup.DedupIndex = field(init=False)
     lexicon: dict[str, set[str]] = field(default_factory=dict)
 

@@ -81,6 +81,7 @@ def _flag_table() -> np.ndarray:
         table[codes] &= ~np.uint16(_BITS["unknown"])  # a character an OpenCC table knows
         if name in _BITS:
             table[codes] |= _BITS[name]
+    table.setflags(write=False)  # shared by every call in the process
     return table
 
 
@@ -90,18 +91,20 @@ def _flags(text: str) -> np.ndarray:
     return _flag_table()[codes]
 
 
-def _count(flags: np.ndarray, *names: str) -> int:
+def _in(flags: np.ndarray, *names: str) -> np.ndarray:
+    """Which characters belong to any of the classes ``names``."""
     bits = 0
     for name in names:
         bits |= _BITS[name]
-    return int(np.count_nonzero(flags & bits))
+    return (flags & bits) != 0
+
+
+def _count(flags: np.ndarray, *names: str) -> int:
+    return int(np.count_nonzero(_in(flags, *names)))
 
 
 def _where(flags: np.ndarray, *names: str) -> list[int]:
-    bits = 0
-    for name in names:
-        bits |= _BITS[name]
-    return np.flatnonzero(flags & bits).tolist()  # type: ignore[no-any-return]
+    return np.flatnonzero(_in(flags, *names)).tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,8 +283,8 @@ def _lexicon(text: str, flags: np.ndarray, script: Script) -> frozenset[str]:
         return frozenset()
     # The bigrams _words gives for each target at i, found for all targets at once: text[i-1:i+1]
     # where text[i-1] is CJK and text[i:i+2] where text[i+1] is CJK.
-    at = np.flatnonzero(flags & _BITS["hant_targets" if script == "hant" else "hans_targets"])
-    cjk = (flags & _BITS["cjk"]) != 0
+    at = np.flatnonzero(_in(flags, "hant_targets" if script == "hant" else "hans_targets"))
+    cjk = _in(flags, "cjk")
     left = at[at > 0]
     left = left[cjk[left - 1]]
     right = at[at + 1 < flags.size]

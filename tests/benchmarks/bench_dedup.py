@@ -232,8 +232,8 @@ def scale(n: int, chars: int, seed: int) -> None:
     print(f"{count} articles ({size / 1e6:.0f} M chars): generation {t_gen:.0f} s, fold + view + add "
           f"{t_add:.0f} s, finish {t_finish:.1f} s; {len(clusters)} clusters, "
           f"{sum(len(c.members) for c in clusters)} removed")
-    print(f"packed views {index.packed_bytes() / 1e6:.0f} MB "
-          f"({index.packed_bytes() / max(1, count):.0f} B/article); peak RSS {_peak_rss_mb():.0f} MB")
+    print(f"views {index.view_bytes() / 1e6:.0f} MB "
+          f"({index.view_bytes() / max(1, count):.0f} B/article); peak RSS {_peak_rss_mb():.0f} MB")
 
 
 def main() -> None:
