@@ -15,9 +15,8 @@ from toolkit.config import Config
 from toolkit.decode import chinese_score, common_chars
 from toolkit.mojibake import (
     _LATIN1_LETTER,
-    _LATIN_RUN,
     _NOT_UTF8,
-    _TOKEN,
+    _SINGLE_BYTE,
     _char_table,
     _codes,
     _from_gbk,
@@ -32,6 +31,10 @@ from .test_decode import SIMPLIFIED, TRADITIONAL, representable
 
 SEED_TEXT = {"traditional": TRADITIONAL, "simplified": SIMPLIFIED}
 _UNDEFINED_IN_CP1252 = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+# The regex searches _latin_runs and _gbk_tokens replace (slow to search), as references:
+# runs of single-byte characters holding a Latin-1 letter, and whitespace-free tokens.
+_LATIN_RUN = re.compile(f"[{_SINGLE_BYTE}]*[\\xa0-\\xff][{_SINGLE_BYTE}]*")
+_TOKEN = re.compile("[^ \\t\\n\\r\\f\\v]+")
 
 
 def as_cp1252(data: bytes) -> str:

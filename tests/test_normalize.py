@@ -366,3 +366,17 @@ def test_nfc_brings_back_no_character_the_once_fixers_remove() -> None:
         mapping = unicodedata.decomposition(ch)
         if mapping and not mapping.startswith("<"):
             assert bool(_ONCE_ANY.search(ch)) == bool(_ONCE_ANY.search(unicodedata.normalize("NFD", ch))), hex(code)
+
+
+
+def test_once_fixers_leave_none_of_their_characters_and_make_no_once_character() -> None:
+    # normalize runs each once fixer at most once: after it ran, none of its characters
+    # may be left, and what it puts in their place must be no once character either.
+    from toolkit.normalize import _ONCE_ANY, _ONCE_EACH, invisible_chars, line_endings, odd_spaces
+
+    chars = [chr(c) for c in range(0x10000) if _ONCE_ANY.match(chr(c))]
+    text = "".join(f"中{ch}文{ch}a{ch}\r\n" for ch in chars)
+    for fixer in (line_endings, invisible_chars, odd_spaces):
+        out, n = fixer(text)
+        assert n and not _ONCE_EACH[fixer.__name__].search(out), fixer.__name__
+        assert not _ONCE_ANY.search("".join(set(out) - set(text))), fixer.__name__

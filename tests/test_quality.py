@@ -165,3 +165,15 @@ def test_signals_match_the_plain_counts(text: str) -> None:
     spans = protected_spans(text)
     assert halfwidth_left(text) == sum(1 for m in _REF_HALFWIDTH_LEFT.finditer(text)
                                        if not any(a <= m.start() < b for a, b in spans))
+
+
+def test_lone_surrogates_are_classified_and_repeated_share_raises_as_before() -> None:
+    # As before the numpy rewrite: a text with a lone surrogate is classified, and the
+    # 13-gram share raises UnicodeEncodeError once the text holds a window.
+    short = "中\ud800文，" * 3
+    assert signals(short) == {
+        "chars": 12, "cjk_ratio": 0.5, "punct_ratio": 0.25, "digit_ratio": 0.0, "repeated_13gram": 0.0,
+        "longest_line": 12, "replacement_chars": 0, "mojibake_markers": 0, "captions": 0, "halfwidth_left": 0,
+    }
+    with pytest.raises(UnicodeEncodeError):
+        signals(short + "中")

@@ -9,7 +9,17 @@ from hypothesis import strategies as st
 
 from toolkit.config import SplitConfig, load_config
 from toolkit.errors import ConfigError
-from toolkit.split import MARKERS, Marker, _lead_positions, body_text, describe, find_segments, marker_table
+from toolkit.split import (
+    MARKERS,
+    Marker,
+    _Hit,
+    _lead_positions,
+    _Matcher,
+    body_text,
+    describe,
+    find_segments,
+    marker_table,
+)
 
 TITLES_000 = [
     "OTA“暫停”一年,車企的餅畫不下去了",
@@ -162,7 +172,7 @@ def _searched(marker: Marker, s: str, begin: int) -> tuple[int, int] | None:
     return found.span() if found else None
 
 
-def test_every_end_marker_is_tried_only_where_its_lead_can_match() -> None:
+def test_every_built_in_end_marker_starts_with_the_lead() -> None:
     assert {m.name for m in LEAD_MARKERS} == {m.name for m in MARKERS if m.position == "end"}
 
 
@@ -185,6 +195,70 @@ def test_lead_positions_find_what_a_search_finds_in_any_text(s: str, begin: int)
     for marker in LEAD_MARKERS:
         assert _tried_at_leads(marker, s, begin) == _searched(marker, s, begin), marker.name
 
+
+
+def _searched_tails(match: _Matcher, s: str) -> list[_Hit]:
+    """_Matcher.tails as it was before lead positions: every end marker searched for."""
+    found: list[_Hit] = []
+    end = len(s)
+    while end > 0:
+        hit = None
+        part = s[:end]
+        for marker in match.ends:
+            if marker.last and part[-1] not in marker.last:
+                continue
+            m = marker.pattern.search(part, max(0, end - match.TAIL))
+            if m and m.end() == end and m.start() < end:
+                ok, source = match._source(marker, m)
+                if ok:
+                    hit = _Hit(marker, m.start(), m.end(), source)
+                    break
+        if hit is None:
+            break
+        found.append(hit)
+        end = hit.start
+        while end > 0 and part[end - 1] in " \t\u3000\xa0":
+            end -= 1
+    return found[::-1]
+
+
+_CONFIG = SplitConfig()
+_MATCH = _Matcher(marker_table(_CONFIG), _CONFIG)
+# Several credits longer than TAIL together: each peeled credit needs lead positions of its own.
+LONG_TAILS = [
+    "正文" * 20 + "。（原标题：" + "标" * 80 + "）（本报记者 " + "王" * 39 + "）（本报记者 " + "李" * 39 + "）（完）",
+    "正文" * 20 + "。（新华社北京1月3日电 记者" + "王" * 30 + "）（原标题：" + "标" * 70 + "）（本报记者 " + "李" * 35 + "）（完）",
+    "正文。（本报记者 " + "王" * 40 + "）（本報記者 " + "李" * 40 + "）（原标题：" + "标" * 60 + "）（完）",
+]
+EXAMPLE_TAILS = ["正文。" + "".join(m.example for m in LEAD_MARKERS),
+                 "正文。" + "".join(m.example for m in LEAD_MARKERS[::-1])]
+
+
+@pytest.mark.parametrize("s", LONG_TAILS)
+def test_long_tails_are_credits_longer_than_the_tail(s: str) -> None:
+    hits = _MATCH.tails(s)
+    assert len(hits) == 4 and hits[-1].end - hits[0].start > _Matcher.TAIL
+
+
+@pytest.mark.parametrize("s", LONG_TAILS + EXAMPLE_TAILS)
+def test_tails_find_what_searches_find(s: str) -> None:
+    assert _MATCH.tails(s) == _searched_tails(_MATCH, s)
+
+
+def test_tails_peel_every_credit_of_a_long_tail() -> None:
+    names = [h.marker.name for h in _MATCH.tails(LONG_TAILS[0])]
+    assert names == ["original_title_end", "reporter_credit", "reporter_credit", "xinhua_end"]
+
+
+_CREDIT_TEXT = (st.text(st.sampled_from("。！？）)（( \u3000正文王标"), max_size=60)
+                | st.sampled_from([m.example for m in LEAD_MARKERS])
+                | st.integers(1, 120).map(lambda n: "（本报记者 " + "王" * n + "）")
+                | st.integers(1, 120).map(lambda n: "（原标题：" + "标" * n + "）"))
+
+
+@given(st.lists(_CREDIT_TEXT, max_size=8).map("".join))
+def test_tails_find_what_searches_find_in_any_text(s: str) -> None:
+    assert _MATCH.tails(s) == _searched_tails(_MATCH, s)
 
 # Each issue example in a two-article text: (text of the first article, title, source, markers, text kept).
 END_CASES = [

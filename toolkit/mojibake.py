@@ -38,20 +38,14 @@ __all__ = ["Repair", "repair", "signals"]
 # Mapping both back to their byte covers text read either way ("sloppy" cp1252).
 _CP1252_HIGH = {ch: b for b in range(0x80, 0xA0) if (ch := bytes([b]).decode("cp1252", "ignore"))}
 _TO_BYTES = str.maketrans({ch: chr(b) for ch, b in _CP1252_HIGH.items()})
-_HIGH_BYTE = "\\x80-\\xff" + "".join(re.escape(ch) for ch in _CP1252_HIGH)
-_SINGLE_BYTE = "\\x21-\\x7e" + _HIGH_BYTE
-# A run of characters that one byte each could have produced, holding at least one Latin-1
-# letter: every lead byte of UTF-8 and almost every one of GBK/Big5 reads as one. Runs of ASCII
-# or of cp1252 punctuation only (the “” and — of Chinese prose) are skipped. `_latin_runs` finds
-# its matches without searching for it.
-_LATIN_RUN = re.compile(f"[{_SINGLE_BYTE}]*[\\xa0-\\xff][{_SINGLE_BYTE}]*")
-_LATIN1 = re.compile("[\\xa0-\\xff]")
-_NOT_SINGLE_BYTE = re.compile(f"[^{_SINGLE_BYTE}]")
+# Characters that one byte each could have produced: ASCII but space and DEL, 80-FF, and cp1252's
+# 0x80-0x9F characters. A run of them holding a Latin-1 letter is a candidate (`_latin_runs`):
+# every lead byte of UTF-8 and almost every one of GBK/Big5 reads as one. Runs of ASCII or of
+# cp1252 punctuation only (the “” and — of Chinese prose) are skipped.
 _SINGLE_BYTE_CHARS = frozenset(map(chr, (*range(0x21, 0x7F), *range(0x80, 0x100)))) | frozenset(_CP1252_HIGH)
-# Whitespace-free tokens: candidates for UTF-8 read as GBK (ASCII whitespace never sits inside
-# a multibyte character, so a token is a whole run of the original bytes). `_gbk_tokens` finds
-# them in numpy.
-_TOKEN = re.compile("[^ \\t\\n\\r\\f\\v]+")
+_SINGLE_BYTE = "".join(map(re.escape, sorted(_SINGLE_BYTE_CHARS)))  # a regex character class body
+_NOT_SINGLE_BYTE = re.compile(f"[^{_SINGLE_BYTE}]")
+_LATIN1 = re.compile("[\\xa0-\\xff]")
 # Bits of _char_table, per code point.
 _SPACE, _NOT_UTF8, _ODD, _LATIN1_LETTER = 1, 2, 4, 8
 
@@ -68,8 +62,8 @@ def _codes(text: str) -> np.ndarray:
 
 
 def _latin_runs(text: str, letters: Iterable[int]) -> list[tuple[int, int]]:
-    """The spans of the ``_LATIN_RUN`` matches: maximal runs of single-byte characters holding a
-    Latin-1 letter, grown from the ``letters`` (their positions; the pattern is slow to search)."""
+    """Maximal runs of single-byte characters holding a Latin-1 letter, grown from the ``letters``
+    (their positions); a test checks them against the regex search this replaces."""
     spans: list[tuple[int, int]] = []
     end = 0
     for start in letters:
@@ -87,7 +81,7 @@ def _latin_runs(text: str, letters: Iterable[int]) -> list[tuple[int, int]]:
 def _char_table() -> np.ndarray:
     """uint8 bits per code point, for `repair` to judge a whole text in numpy.
 
-    ``_SPACE``: ASCII whitespace, which ends a ``_TOKEN``. ``_ODD``: not ASCII and not a common
+    ``_SPACE``: ASCII whitespace, which ends a token. ``_ODD``: not ASCII and not a common
     ideograph. ``_LATIN1_LETTER``: U+00A0-U+00FF. ``_NOT_UTF8``: a character whose GB18030 form
     is not two bytes that UTF-8 can hold, so no token holding it is UTF-8 read as GBK: UTF-8
     never has C0, C1 or F5-FF, and the four-byte form (every astral character) puts a byte
@@ -161,11 +155,12 @@ def _from_gbk(token: str) -> str | None:
 
 
 def _gbk_tokens(kinds: np.ndarray, repaired: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Spans of the ``_TOKEN`` matches worth trying as UTF-8 read as GBK; ``kinds`` are the
+    """Spans of the whitespace-free tokens worth trying as UTF-8 read as GBK; ``kinds`` are the
     text's `_char_table` bits, ``repaired`` the runs already repaired (not candidates again).
 
-    UTF-8 read as GBK leaves characters outside the common set (rare ideographs, kana,
-    Cyrillic, symbols), so a token needs an ``_ODD`` character; one with a ``_NOT_UTF8``
+    ASCII whitespace never sits inside a multibyte character, so a token is a whole run of the
+    original bytes. UTF-8 read as GBK leaves characters outside the common set (rare ideographs,
+    kana, Cyrillic, symbols), so a token needs an ``_ODD`` character; one with a ``_NOT_UTF8``
     character cannot be repaired. All tokens are judged at once: few are left to try.
     """
     if not (kinds & _ODD).any():

@@ -23,8 +23,8 @@ Fixer = Callable[[str], tuple[str, int]]
 _IDEO = CJK_CLASS
 # Characters that make an ASCII mark next to them Chinese punctuation: ideographs,
 # CJK punctuation, full-width forms, curly quotes, ellipsis and dashes. The full-width
-# digits ０-９ are the only ones str.isdigit accepts (a test checks), kept apart because
-# 1,000 and 10:30 keep their mark between two digits.
+# digits ０-９ are the only context characters str.isdigit accepts (a test checks), kept
+# apart because 1,000 and 10:30 keep their mark between two digits.
 _CTX_DIGITS = "\uff10-\uff19"
 _CTX_NODIGIT = _IDEO + "\u3001-\u303f\uff01-\uff0f\uff1a-\uff60\u2018\u2019\u201c\u201d\u2026\u2014"
 _CTX = _CTX_NODIGIT + _CTX_DIGITS
@@ -35,7 +35,7 @@ _URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+|[\
 _ODD_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f"
 _ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
 _INVISIBLES = "\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f"
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile(f"[{_INVISIBLES}]")
 _TERMINAL = "。！？!?…；;：:”’」』）)》〉】〕]\"'—.．"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.、)）]|[（(]\d{1,3}[)）])\s*")
 
@@ -355,10 +355,11 @@ FIXERS: tuple[str, ...] = (
 )
 
 
-# Fixers that remove every character they act on, characters no fixer brings back (nfc
-# neither: no canonical decomposition holds one, a test checks). Once such a fixer ran, or
-# its characters are missing, it finds nothing for the rest of the chain; one scan tells
-# which of them have characters to act on at all.
+# Fixers that leave none of their characters behind (each is deleted, or replaced by a
+# newline or a space, outside every set here), characters no fixer produces (nfc neither: no
+# canonical decomposition holds one; tests check both). Once such a fixer ran, or its
+# characters are missing, it finds nothing for the rest of the chain; one scan tells which of
+# them have characters to act on at all. invisible_chars and odd_spaces match exactly these sets.
 _ONCE = {"line_endings": "\r", "invisible_chars": _INVISIBLES, "odd_spaces": _ODD_SPACES}
 _ONCE_EACH = {name: re.compile(f"[{chars}]") for name, chars in _ONCE.items()}
 _ONCE_ANY = re.compile(f"[{''.join(_ONCE.values())}]")

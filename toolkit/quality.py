@@ -149,11 +149,11 @@ def signals(text: str, **extra: Any) -> dict[str, Any]:
     >>> s["chars"], s["cjk_ratio"], s["digit_ratio"]
     (15, 0.1429, 0.2143)
     """
-    strict = True
+    has_surrogates = False
     try:
         data = text.encode("utf-32-le")
     except UnicodeEncodeError:  # lone surrogates: classified, and repeated_share raises on them as it did
-        data, strict = text.encode("utf-32-le", "surrogatepass"), False
+        data, has_surrogates = text.encode("utf-32-le", "surrogatepass"), True
     codes = np.frombuffer(data, dtype=np.uint32)
     # One pass counts every flag combination; each class is a sum over combinations.
     combos = np.bincount(_class_table()[codes.astype(np.intp)], minlength=len(_HAS))
@@ -164,7 +164,7 @@ def signals(text: str, **extra: Any) -> dict[str, Any]:
         "cjk_ratio": round(cjk / n, 4),
         "punct_ratio": round(punct / n, 4),
         "digit_ratio": round(digits / n, 4),
-        "repeated_13gram": _repeated_share(codes, 13) if strict else repeated_share(text),
+        "repeated_13gram": repeated_share(text) if has_surrogates else _repeated_share(codes, 13),
         "longest_line": max(map(len, text.split("\n"))),
         "replacement_chars": text.count("\ufffd"),
         "mojibake_markers": len(_MOJIBAKE_RE.findall(text)) if any(c in text for c in "锟烫屯") else 0,
