@@ -63,9 +63,10 @@ def converter(config: str) -> opencc.OpenCC:
 _BITS = {name: 1 << k for k, name in enumerate((
     "s_only", "t_only", "s_ambiguous", "t_ambiguous", "tw_only", "not_tw", "hk_only", "not_hk",
     "hant_targets", "hans_targets", "cjk", "unknown"))}
-# Rare blocks (Extension A, compatibility ideographs, Extensions B-H): most of their
-# characters are in no OpenCC table, so they say nothing about the script.
-_RARE_RANGES = ((0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+# Rare blocks (every CJK block but the unified one: Extension A, compatibility ideographs,
+# Extensions B-H): most of their characters are in no OpenCC table, so they say nothing about
+# the script.
+_RARE_RANGES = tuple(r for r in CJK_RANGES if r != (0x4E00, 0x9FFF))
 
 
 @cache
