@@ -304,3 +304,23 @@ def test_matching_view_agrees_with_nfkc_lower_and_the_regex(text: str) -> None:
     # The numpy tables must give what the definitions say, astral ideographs included.
     assert dedup.nfkc(text) == unicodedata.normalize("NFKC", text)
     assert matching_view(text) == re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+
+
+def reference_shingle_hashes(view: str, n: int) -> np.ndarray:
+    """The scheme as documented: Horner's rule over code points modulo 2^64, fmix64, high 32 bits."""
+    from datasketch.minhash import _fmix
+
+    cps = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if cps.size == 0:
+        return np.empty(0, dtype=np.uint32)
+    n = min(n, cps.size)
+    h = np.zeros(cps.size - n + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            h = h * np.uint64(0x100000001B3) + cps[k:k + h.size]
+        return np.unique((_fmix(h, 64) >> np.uint64(32)).astype(np.uint32))
+
+
+@given(st.text(alphabet=st.sampled_from(VIEW_ALPHABET), max_size=60), st.integers(1, 12))
+def test_shingle_hashes_follow_the_documented_scheme(view: str, n: int) -> None:
+    assert np.array_equal(shingle_hashes(view, n), reference_shingle_hashes(view, n))

@@ -143,7 +143,7 @@ def test_repeated_share_matches_the_rolling_hash(text: str, n: int) -> None:
 
 
 def test_repeated_share_beyond_the_cached_powers() -> None:
-    from toolkit.quality import _CACHED_POWERS
+    from toolkit.dedup import _CACHED_POWERS
 
     text = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(_CACHED_POWERS // 2 + 50)) * 2
     assert len(text) > _CACHED_POWERS

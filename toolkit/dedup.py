@@ -40,7 +40,7 @@ from datasketch.minhash import _fmix
 from .config import DedupConfig
 
 SCHEME = "toolkit-minhash/1"
-_POLY = np.uint64(0x100000001B3)  # FNV-1 64-bit prime: odd, spreads code points
+_POLY = 0x100000001B3  # FNV-1 64-bit prime: odd, spreads code points, and invertible modulo 2**64
 
 
 @cache
@@ -110,6 +110,39 @@ def _alnum() -> np.ndarray:
     return table
 
 
+_POLY_INVERSE = pow(_POLY, -1, 1 << 64)  # odd, so invertible modulo 2**64
+_CACHED_POWERS = 1 << 16  # power tables kept for texts up to this long
+
+
+def _powers(base: int, size: int) -> np.ndarray:
+    """base**0, base**1, ... modulo 2**64."""
+    out = np.full(size, base, dtype=np.uint64)
+    out[0] = 1
+    return np.cumprod(out, out=out)
+
+
+@cache
+def _power_tables() -> tuple[np.ndarray, np.ndarray]:
+    return _powers(_POLY, _CACHED_POWERS), _powers(_POLY_INVERSE, _CACHED_POWERS)
+
+
+def window_hashes(codes: np.ndarray, n: int) -> np.ndarray:
+    """h[i] = sum(codes[i + k] * POLY**(n - 1 - k) for k < n) modulo 2**64, for every window of
+    ``n`` code points (``n`` at most ``len(codes)``): the shingle hash, before fmix, and the
+    quality signal's repeated windows.
+
+    With prefix sums of codes[j] * POLY**-j, a window is a difference of two prefixes times
+    POLY**(i + n - 1): a few passes over the text instead of n, and the same hashes.
+    """
+    size = len(codes)
+    up, down = _power_tables() if size <= _CACHED_POWERS else (_powers(_POLY, size), _powers(_POLY_INVERSE, size))
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(codes * down[:size], out=prefix[1:])
+    h = prefix[n:] - prefix[:-n]
+    h *= up[n - 1:size]
+    return h
+
+
 def shingle_hashes(view: str, n: int = 5) -> np.ndarray:
     """Sorted unique 32-bit hashes of the view's character n-grams (vectorized).
 
@@ -118,16 +151,11 @@ def shingle_hashes(view: str, n: int = 5) -> np.ndarray:
     >>> shingle_hashes("", 5).size, shingle_hashes("甲乙", 5).size
     (0, 1)
     """
-    cps = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    cps = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32)
     if cps.size == 0:
         return np.empty(0, dtype=np.uint32)
-    n = min(n, cps.size)  # a view shorter than n is one shingle
-    width = cps.size - n + 1
-    h = np.zeros(width, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for k in range(n):
-            h = h * _POLY + cps[k:k + width]
-        h = _fmix(h, 64) >> np.uint64(32)
+        h = _fmix(window_hashes(cps, min(n, cps.size)), 64) >> np.uint64(32)  # a view shorter than n: one shingle
     h = np.sort(h.astype(np.uint32))
     keep = np.empty(h.size, dtype=bool)
     keep[0] = True
@@ -301,7 +329,7 @@ def band_hashes(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
     h = np.zeros(bands, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in range(rows):
-            h = h * _POLY + table[:, k]
+            h = h * np.uint64(_POLY) + table[:, k]
         return _fmix(h, 64)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .config import QualityConfig
+from .dedup import window_hashes
 from .normalize import protected_spans
 from .tables import CJK_RANGES
 
@@ -61,7 +62,7 @@ def repeated_share(text: str, n: int = 13) -> float:
     """Share of n-character windows already seen earlier in the text.
 
     Each distinct window is new once, so the repeated ones are the windows minus the
-    distinct windows, counted on 64-bit polynomial hashes (vectorized).
+    distinct windows, counted on the 64-bit window hashes dedup's shingles use.
 
     >>> unit = "".join(chr(0x4E00 + i) for i in range(200))
     >>> repeated_share(unit), repeated_share(unit * 2)
@@ -79,42 +80,10 @@ def _repeated_share(codes: np.ndarray, n: int) -> float:
     total = len(codes) - n + 1
     if total <= 0:
         return 0.0
-    h = _window_hashes(codes, n)
+    h = window_hashes(codes, n)
     h.sort()
     distinct = 1 + int(np.count_nonzero(h[1:] != h[:-1]))
     return round((total - distinct) / total, 4)
-
-
-_POLY = 0x100000001B3  # FNV-64 prime: an odd multiplier mixes every code point in
-_POLY_INVERSE = pow(_POLY, -1, 1 << 64)  # odd, so invertible modulo 2**64
-_CACHED_POWERS = 1 << 16  # power tables kept for texts up to this long
-
-
-def _powers(base: int, size: int) -> np.ndarray:
-    """base**0, base**1, ... modulo 2**64."""
-    out = np.full(size, base, dtype=np.uint64)
-    out[0] = 1
-    return np.cumprod(out, out=out)
-
-
-@functools.cache
-def _power_tables() -> tuple[np.ndarray, np.ndarray]:
-    return _powers(_POLY, _CACHED_POWERS), _powers(_POLY_INVERSE, _CACHED_POWERS)
-
-
-def _window_hashes(codes: np.ndarray, n: int) -> np.ndarray:
-    """h[i] = sum(codes[i + k] * POLY**(n - 1 - k) for k < n) modulo 2**64, for every window.
-
-    With prefix sums of codes[j] * POLY**-j, a window is a difference of two prefixes times
-    POLY**(i + n - 1): a few passes over the text instead of n, and the same hashes.
-    """
-    size = len(codes)
-    up, down = _power_tables() if size <= _CACHED_POWERS else (_powers(_POLY, size), _powers(_POLY_INVERSE, size))
-    prefix = np.zeros(size + 1, dtype=np.uint64)
-    np.cumsum(codes * down[:size], out=prefix[1:])
-    h = prefix[n:] - prefix[:-n]
-    h *= up[n - 1:size]
-    return h
 
 
 _SPACE, _CJK, _PUNCT, _DIGIT = 1, 2, 4, 8
