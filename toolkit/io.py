@@ -275,11 +275,12 @@ def _finish(job: _Final) -> _Part:
     decisions, named = _load_decisions(job.decisions)
     part = _Part(job.spill + ".kept", job.spill + ".removed", [], {})
     texts = job.spill + ".texts"
+    context: tuple[tuple[int, str, str], ...]
     with open(part.kept, "w", encoding="utf-8", newline="\n") as kept_fh, \
             open(part.removed, "w", encoding="utf-8", newline="\n") as removed_fh, open(texts, "wb") as texts_fh:
         for entry in _read_spill(job.spill):
             if isinstance(entry, Settled):
-                index = job.base + entry.index
+                index = job.base + entry.local
                 if index not in named:  # in no cluster: the line made in the first phase stands
                     (kept_fh if entry.kept else removed_fh).write(entry.line + "\n")
                     part.rows.append(entry.row)

@@ -323,7 +323,7 @@ class Settled(NamedTuple):
     """An article with no script candidates, finished before the barrier as if in no cluster:
     only dedup can change it, and only a clustered article's record is made again."""
 
-    index: int
+    local: int  # its index in its file
     kept: bool
     line: str  # its JSON record, serialized
     row: dict[str, Any]  # its report row
