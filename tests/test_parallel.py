@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,14 @@ def test_jobs_must_be_positive(tmp_path: Path) -> None:
 
 
 def test_failed_run_leaves_no_output_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
+    def broken(path: str) -> Iterator[object]:  # the second phase fails after writing some lines
+        for n, entry in enumerate(real(path)):
+            if n == 3:
+                raise RuntimeError("interrupted")
+            yield entry
 
-    def broken(*args: object) -> object:
-        calls.append(1)
-        if len(calls) > 3:
-            raise RuntimeError("interrupted")
-        return real(*args)
-
-    real = io.finalize
-    monkeypatch.setattr(io, "finalize", broken)
+    real = io._read_spill
+    monkeypatch.setattr(io, "_read_spill", broken)
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="interrupted"):
         io.run_clean(io.discover([str(TRAD), str(SIMP)]), out, Config(), jobs=1)

@@ -30,7 +30,18 @@ from . import dedup, diff, report
 from .config import Config
 from .decode import Rejected, decode_bytes
 from .errors import ConfigError, InputError, OutputError
-from .pipeline import Corpus, Decisions, FileInfo, Processed, file_id, file_record, finalize, process_file
+from .pipeline import (
+    Corpus,
+    Decisions,
+    FileInfo,
+    Processed,
+    Settled,
+    deduplicate,
+    file_id,
+    file_record,
+    process_file,
+    settle,
+)
 from .script import converter
 
 
@@ -205,12 +216,18 @@ def _work(job: _Job) -> _Done:
             words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
             if item.removal is None:
                 prepared.append((item.doc.index, len(item.doc.text), dedup.prepare(item.view, config.dedup)))
-            # resolve reads the lexicon (evidence_in_document) only for an article with candidates
-            detection = item.detection if item.detection.candidates else replace(item.detection, lexicon=frozenset())
-            slim = replace(item, view="", detection=detection)
-            pickle.dump(slim, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(_spilled(item), fh, protocol=pickle.HIGHEST_PROTOCOL)
     return _Done(info, None, len(data), tuple(item.doc.id for item in items), tuple(prepared),
                  tuple((k, frozenset(v)) for k, v in sorted(words.items())))
+
+
+def _spilled(item: Processed) -> Processed | Settled:
+    """What the second phase needs of an article: with no script candidates, its finished line and
+    report row (only dedup can change them); otherwise the article without its matching view."""
+    if item.detection.candidates:
+        return replace(item, view="")
+    kept, rec = settle(item, {})
+    return Settled(item.doc.index, kept, dumps(rec), report.summarize(rec, kept, ()))
 
 
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
@@ -256,18 +273,27 @@ def _load_decisions(path: str) -> tuple[Decisions, dict[int, str]]:
 
 def _finish(job: _Final) -> _Part:
     decisions, named = _load_decisions(job.decisions)
-    wanted = named.keys()
     part = _Part(job.spill + ".kept", job.spill + ".removed", [], {})
     texts = job.spill + ".texts"
+    context: tuple[tuple[int, str, str], ...]
     with open(part.kept, "w", encoding="utf-8", newline="\n") as kept_fh, \
             open(part.removed, "w", encoding="utf-8", newline="\n") as removed_fh, open(texts, "wb") as texts_fh:
-        for item in _read_spill(job.spill):
-            item = replace(item, doc=replace(item.doc, index=job.base + item.doc.index))
-            kept, rec = finalize(item, decisions, named)
+        for entry in _read_spill(job.spill):
+            if isinstance(entry, Settled):
+                index = job.base + entry.local
+                if index not in named:  # in no cluster: the line made in the first phase stands
+                    (kept_fh if entry.kept else removed_fh).write(entry.line + "\n")
+                    part.rows.append(entry.row)
+                    continue
+                kept, rec, context = entry.kept, json.loads(entry.line), ()
+            else:
+                index = job.base + entry.doc.index
+                (kept, rec), context = settle(entry, decisions.lexicon), entry.context
+            kept = deduplicate(rec, index, decisions, named) and kept
             (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
-            part.rows.append(report.summarize(rec, kept, item.context))
-            if item.doc.index in wanted:
-                part.texts[item.doc.index] = (texts, texts_fh.tell())
+            part.rows.append(report.summarize(rec, kept, context))
+            if index in named:
+                part.texts[index] = (texts, texts_fh.tell())
                 view = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
                 pickle.dump(view, texts_fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.unlink(job.spill)
@@ -417,7 +443,7 @@ class _DiskBytes(MutableMapping[int, bytes]):
         return len(self._where)
 
 
-def _read_spill(path: str) -> Iterator[Processed]:
+def _read_spill(path: str) -> Iterator[Processed | Settled]:
     with open(path, "rb") as fh:
         while True:
             try:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import dedup, mojibake, script
 from .config import Config
@@ -283,26 +283,50 @@ def replay(body: str, steps: Iterable[Step], config: Config | None = None) -> st
     return replay_fixers(body, steps, config.normalize)
 
 
-def finalize(item: Processed, decisions: Decisions, ids: dict[int, str]) -> tuple[bool, dict[str, Any]]:
-    """Resolve script spans with corpus evidence and apply dedup: (kept?, JSON record)."""
-    spans, advisories = script.resolve(item.detection, decisions.lexicon)
+def settle(item: Processed, lexicon: Mapping[str, frozenset[str]]) -> tuple[bool, dict[str, Any]]:
+    """Resolve script spans with corpus evidence: (kept?, JSON record) before dedup.
+
+    An article with no script candidates settles the same with any lexicon, so its record can
+    be made before the barrier (:class:`Settled`).
+    """
+    spans, advisories = script.resolve(item.detection, lexicon)
     doc = replace(item.doc, mixed_spans=spans, advisories=advisories)
     # Only located candidates are repaired, and only repair mode locates them.
     text, n = script.repair(doc.text, spans, item.detection)
     if n:
         doc = replace(doc, text=text, steps=(*doc.steps, Step("script:repair", n)))  # it runs last
-    q = dict(doc.quality, minority_spans=len(spans))
-    doc = replace(doc, quality=q)
-    removal = item.removal
-    if doc.index in decisions.removed:
-        cluster, member = decisions.removed[doc.index]
-        doc = replace(doc, cluster=cluster.id)
+    doc = replace(doc, quality=dict(doc.quality, minority_spans=len(spans)))
+    return item.removal is None, record(doc, item.removal)
+
+
+def deduplicate(rec: dict[str, Any], index: int, decisions: Decisions, ids: dict[int, str]) -> bool:
+    """Apply the dedup decisions to article ``index``'s record, in place; False if it is removed as a copy."""
+    if index in decisions.removed:
+        cluster, member = decisions.removed[index]
         keeper = ids[cluster.keeper]
-        removal = Removal(member.reason, f"duplicate of {keeper}, kept by rule '{decisions.rule}'",
-                          keeper, member.similarity, member.containment, decisions.rule)
-    elif doc.index in decisions.kept_clusters:
-        doc = replace(doc, cluster=decisions.kept_clusters[doc.index].id)
-    return removal is None, record(doc, removal)
+        rec["cluster"] = cluster.id
+        rec.update(_removal_fields(Removal(member.reason, f"duplicate of {keeper}, kept by rule '{decisions.rule}'",
+                                           keeper, member.similarity, member.containment, decisions.rule)))
+        return False
+    if index in decisions.kept_clusters:
+        rec["cluster"] = decisions.kept_clusters[index].id
+    return True
+
+
+def finalize(item: Processed, decisions: Decisions, ids: dict[int, str]) -> tuple[bool, dict[str, Any]]:
+    """Resolve script spans with corpus evidence and apply dedup: (kept?, JSON record)."""
+    kept, rec = settle(item, decisions.lexicon)
+    return deduplicate(rec, item.doc.index, decisions, ids) and kept, rec
+
+
+class Settled(NamedTuple):
+    """An article with no script candidates, finished before the barrier as if in no cluster:
+    only dedup can change it, and only a clustered article's record is made again."""
+
+    local: int  # its index in its file
+    kept: bool
+    line: str  # its JSON record, serialized
+    row: dict[str, Any]  # its report row
 
 
 def record(doc: Document, removal: Removal | None) -> dict[str, Any]:
@@ -327,12 +351,14 @@ def record(doc: Document, removal: Removal | None) -> dict[str, Any]:
     if doc.meta is not None:
         out["meta"] = doc.meta
     if removal is not None:
-        out["reason"] = removal.reason
-        out["detail"] = removal.detail
-        if removal.duplicate_of is not None:
-            out["duplicate_of"] = removal.duplicate_of
-            out["similarity"] = removal.similarity
-            out["containment"] = removal.containment
-            out["keep_rule"] = removal.rule
+        out.update(_removal_fields(removal))
+    return out
+
+
+def _removal_fields(removal: Removal) -> dict[str, Any]:
+    out: dict[str, Any] = {"reason": removal.reason, "detail": removal.detail}
+    if removal.duplicate_of is not None:
+        out.update(duplicate_of=removal.duplicate_of, similarity=removal.similarity,
+                   containment=removal.containment, keep_rule=removal.rule)
     return out
 
