@@ -100,23 +100,27 @@ def _flag_table() -> np.ndarray:
 def _flags(text: str) -> np.ndarray:
     """The class bits of every character of ``text`` (index i is ``text[i]``)."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    return _flag_table()[codes]
+    return _flag_table().take(codes)  # take: the same lookup as [codes], without fancy indexing's overhead
+
+
+def _mask(names: tuple[str, ...]) -> int:
+    bits = 0
+    for name in names:
+        bits |= _BITS[name]
+    return bits
 
 
 def _in(flags: np.ndarray, *names: str) -> np.ndarray:
     """Which characters belong to any of the classes ``names``."""
-    bits = 0
-    for name in names:
-        bits |= _BITS[name]
-    return (flags & bits) != 0
+    return (flags & _mask(names)) != 0
 
 
 def _count(flags: np.ndarray, *names: str) -> int:
-    return int(np.count_nonzero(_in(flags, *names)))
+    return int(np.count_nonzero(flags & _mask(names)))  # the masked flags are nonzero where _in is true
 
 
 def _where(flags: np.ndarray, *names: str) -> list[int]:
-    return np.flatnonzero(_in(flags, *names)).tolist()  # type: ignore[no-any-return]
+    return _in(flags, *names).nonzero()[0].tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,14 +298,12 @@ def _lexicon(text: str, flags: np.ndarray, script: Script) -> frozenset[str]:
     if script == "none":
         return frozenset()
     # The bigrams _words gives for each target at i, found for all targets at once: text[i-1:i+1]
-    # where text[i-1] is CJK and text[i:i+2] where text[i+1] is CJK.
-    at = np.flatnonzero(_in(flags, "hant_targets" if script == "hant" else "hans_targets"))
+    # where text[i-1] is CJK and text[i:i+2] where text[i+1] is CJK, that is text[j:j+2] where
+    # one of the two is a target and the other CJK.
+    target = _in(flags, "hant_targets" if script == "hant" else "hans_targets")
     cjk = _in(flags, "cjk")
-    left = at[at > 0]
-    left = left[cjk[left - 1]]
-    right = at[at + 1 < flags.size]
-    right = right[cjk[right + 1]]
-    return frozenset([text[i - 1:i + 1] for i in left.tolist()] + [text[i:i + 2] for i in right.tolist()])
+    at = ((target[1:] & cjk[:-1]) | (target[:-1] & cjk[1:])).nonzero()[0]
+    return frozenset([text[j:j + 2] for j in at.tolist()])
 
 
 def detect(text: str, min_evidence: int = 1) -> Detection:
