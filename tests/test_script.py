@@ -383,3 +383,61 @@ def test_flag_table_agrees_with_a_per_character_reference(text: str) -> None:
     for label in ("hans", "hant", "none"):
         assert script.lexicon(text, label) == reference_lexicon(text, label)  # type: ignore[arg-type]
     assert script.lexicon("裡面", "hant") == {"裡面"}  # a target at both ends of the text
+
+
+# ---- fold's t2s fast path against plain OpenCC ------------------------------------------
+
+def test_committed_fold_keys_match_installed_opencc() -> None:
+    committed = json.loads(tables.FOLD_KEYS_FILE.read_text(encoding="utf-8"))
+    assert {k: v for k, v in committed.items() if not k.startswith("_")} == tables.build_fold_keys()
+
+
+def plain_fold(text: str) -> str:
+    return script.converter("t2s").convert(text)
+
+
+def test_fold_fast_path_agrees_with_opencc_on_every_key() -> None:
+    # Each changing key alone, inside Simplified text and cut short: a key the flag table
+    # misses is returned unconverted by the fast path.
+    for key in tables.fold_keys()["t2s"]:
+        for text in (key, f"我们{key}。", f"a{key[:-1]}", key[1:] + "的"):
+            assert script.fold(text, "none", None) == plain_fold(text), text
+
+
+def test_fold_fast_path_is_taken_on_simplified_text(trad_text: str, simp_text: str) -> None:
+    # Folded text holds no changing key (the Simplified seed does: a brand's 乾).
+    for raw, _ in seed_detections(trad_text, simp_text):
+        folded = plain_fold(raw)
+        assert not script._t2s_changes(folded) and script.fold(folded, "hans", "cn") == folded
+    assert script._t2s_changes("我們") and script._t2s_changes("一目瞭然") and not script._t2s_changes("一目了然")
+    with pytest.raises(UnicodeEncodeError):  # OpenCC rejects a lone surrogate; the fast path must not hide it
+        script.fold("我们\ud800", "hans", "cn")
+
+
+def test_fold_agrees_with_opencc_on_the_seeds(trad_text: str, simp_text: str) -> None:
+    for text in (trad_text, simp_text):
+        for raw in [text] + [raw for raw, _ in seed_detections(text)]:
+            for label in (("hans", "cn"), ("hant", None), ("none", None)):
+                assert script.fold(raw, *label) == plain_fold(raw)  # type: ignore[arg-type]
+
+
+def _fold_pieces() -> list[str]:
+    keys = tables.fold_keys()["t2s"]
+    phrases = [k for k in keys if len(k) > 1]
+    picked = [*keys[::40], *phrases] + [k[:-1] for k in phrases] + [k[1:] for k in phrases]
+    return sorted(set(picked)) + list("我们这里的一大不年是了，。「」a1 \n\x00𠀀𪚥\uf900\U0002f800")
+
+
+FOLD_PIECES = _fold_pieces()
+
+
+@given(st.lists(st.sampled_from(FOLD_PIECES), max_size=12), st.text(max_size=6))
+def test_fold_fast_path_agrees_with_opencc(parts: list[str], noise: str) -> None:
+    text = "".join(parts) + noise
+    try:
+        expected = plain_fold(text)
+    except UnicodeEncodeError:  # a lone surrogate: the fast path must not hide the error
+        with pytest.raises(UnicodeEncodeError):
+            script.fold(text, "none", None)
+        return
+    assert script.fold(text, "none", None) == expected

@@ -16,6 +16,7 @@ import re
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from .config import Config
 from .decode import Rejected, decode_bytes
 from .models import Script, Span, Variant
 from .split import find_segments
-from .tables import CJK_CLASS, CJK_RANGES, CJK_RE, classes
+from .tables import CJK_CLASS, CJK_RANGES, CJK_RE, classes, fold_keys
 
 _OPEN_QUOTES = "“「『《〈\"'"
 _CLOSE_QUOTES = "”」』》〉\"'"
@@ -62,7 +63,11 @@ def converter(config: str) -> opencc.OpenCC:
 # indexed by code point replaces a regex scan per class (and an astral-safe pattern).
 _BITS = {name: 1 << k for k, name in enumerate((
     "s_only", "t_only", "s_ambiguous", "t_ambiguous", "tw_only", "not_tw", "hk_only", "not_hk",
-    "hant_targets", "hans_targets", "cjk", "unknown"))}
+    "hant_targets", "hans_targets", "cjk", "unknown",
+    # For fold's t2s fast path: a one-character key of t2s that changes text (or a lone
+    # surrogate, which OpenCC rejects), and the second / first character of a longer one
+    # (adjacent bits: _t2s_changes shifts t2s_first onto t2s_second).
+    "t2s_key", "t2s_second", "t2s_first"))}
 # Rare blocks (every CJK block but the unified one: Extension A, compatibility ideographs,
 # Extensions B-H): most of their characters are in no OpenCC table, so they say nothing about
 # the script.
@@ -82,6 +87,12 @@ def _flag_table() -> np.ndarray:
         table[codes] &= ~np.uint16(_BITS["unknown"])  # a character an OpenCC table knows
         if name in _BITS:
             table[codes] |= _BITS[name]
+    keys = fold_keys()["t2s"]
+    for name, picked in (("t2s_key", [k for k in keys if len(k) == 1]),
+                         ("t2s_first", [k[0] for k in keys if len(k) > 1]),
+                         ("t2s_second", [k[1] for k in keys if len(k) > 1])):
+        table[np.fromiter(map(ord, picked), dtype=np.int64, count=len(picked))] |= _BITS[name]
+    table[0xD800:0xE000] |= _BITS["t2s_key"]
     table.setflags(write=False)  # shared by every call in the process
     return table
 
@@ -89,23 +100,27 @@ def _flag_table() -> np.ndarray:
 def _flags(text: str) -> np.ndarray:
     """The class bits of every character of ``text`` (index i is ``text[i]``)."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    return _flag_table()[codes]
+    return _flag_table().take(codes)  # take: the same lookup as [codes], without fancy indexing's overhead
+
+
+def _mask(names: tuple[str, ...]) -> int:
+    bits = 0
+    for name in names:
+        bits |= _BITS[name]
+    return bits
 
 
 def _in(flags: np.ndarray, *names: str) -> np.ndarray:
     """Which characters belong to any of the classes ``names``."""
-    bits = 0
-    for name in names:
-        bits |= _BITS[name]
-    return (flags & bits) != 0
+    return (flags & _mask(names)) != 0
 
 
 def _count(flags: np.ndarray, *names: str) -> int:
-    return int(np.count_nonzero(_in(flags, *names)))
+    return int(np.count_nonzero(flags & _mask(names)))  # the masked flags are nonzero where _in is true
 
 
 def _where(flags: np.ndarray, *names: str) -> list[int]:
-    return np.flatnonzero(_in(flags, *names)).tolist()  # type: ignore[no-any-return]
+    return _in(flags, *names).nonzero()[0].tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,14 +298,12 @@ def _lexicon(text: str, flags: np.ndarray, script: Script) -> frozenset[str]:
     if script == "none":
         return frozenset()
     # The bigrams _words gives for each target at i, found for all targets at once: text[i-1:i+1]
-    # where text[i-1] is CJK and text[i:i+2] where text[i+1] is CJK.
-    at = np.flatnonzero(_in(flags, "hant_targets" if script == "hant" else "hans_targets"))
+    # where text[i-1] is CJK and text[i:i+2] where text[i+1] is CJK, that is text[j:j+2] where
+    # one of the two is a target and the other CJK.
+    target = _in(flags, "hant_targets" if script == "hant" else "hans_targets")
     cjk = _in(flags, "cjk")
-    left = at[at > 0]
-    left = left[cjk[left - 1]]
-    right = at[at + 1 < flags.size]
-    right = right[cjk[right + 1]]
-    return frozenset([text[i - 1:i + 1] for i in left.tolist()] + [text[i:i + 2] for i in right.tolist()])
+    at = ((target[1:] & cjk[:-1]) | (target[:-1] & cjk[1:])).nonzero()[0]
+    return frozenset([text[j:j + 2] for j in at.tolist()])
 
 
 def detect(text: str, min_evidence: int = 1) -> Detection:
@@ -377,7 +390,43 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
 
 def fold(text: str, script: Script, variant: Variant | None) -> str:
     """Fold an article to Simplified for matching, with regional phrasing reversed."""
-    return converter(FOLDS.get((script, variant), "t2s")).convert(text)
+    config = FOLDS.get((script, variant), "t2s")
+    # Traditional articles nearly always hold a key of their fold: the check is for the others.
+    if script != "hant" and config == "t2s" and not _t2s_changes(text):
+        return text
+    return converter(config).convert(text)
+
+
+@cache
+def _t2s_phrases() -> Mapping[str, tuple[str, ...]]:
+    """The t2s keys longer than one character that change text, by their first two characters."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key in fold_keys()["t2s"]:
+        if len(key) > 1:
+            out[key[:2]] = (*out.get(key[:2], ()), key)
+    return MappingProxyType(out)  # shared by every call in the process
+
+
+def _t2s_changes(text: str) -> bool:
+    """Whether ``text`` holds a key of OpenCC's t2s dictionaries that changes text.
+
+    When it does not, t2s returns ``text`` unchanged: each step (normalization, then the
+    conversion) scans by maximal match, copying a character where no key starts and
+    writing a key's default value where one does; with no key whose value differs
+    anywhere in the text, every step writes back what it read. False positives only
+    cost the OpenCC call.
+    """
+    flags = _flags(text)
+    if _count(flags, "t2s_key"):
+        return True
+    # Where a longer key may start: a t2s_first character before a t2s_second one (the
+    # t2s_first bit shifted right is the t2s_second bit).
+    phrases = _t2s_phrases()
+    for i in _in((flags[:-1] >> 1) & flags[1:], "t2s_second").nonzero()[0].tolist():
+        keys = phrases.get(text[i:i + 2])
+        if keys and any(text.startswith(key, i) for key in keys):
+            return True
+    return False
 
 
 def conversion(mode: str, script: Script, variant: Variant | None) -> tuple[str, ...]:

@@ -2,8 +2,9 @@
 
 ``python -m toolkit.tables`` regenerates ``toolkit/data/script_classes.json``
 from the installed ``opencc`` wheel (its ``.ocd2`` files, dumped to text with
-the bundled ``opencc_dict`` tool); a test checks the committed file still
-matches the installed tables.
+the bundled ``opencc_dict`` tool), and ``toolkit/data/fold_keys.json`` (the keys
+of the ``t2s`` conversion that change text, for :func:`toolkit.script.fold`'s
+fast path); tests check the committed files still match the installed tables.
 
 Classes (a character string each):
 
@@ -29,10 +30,14 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA_FILE = Path(__file__).parent / "data" / "script_classes.json"
+FOLD_KEYS_FILE = Path(__file__).parent / "data" / "fold_keys.json"
+FOLD_CONFIGS = ("t2s",)  # the folds with a fast path
 
 # CJK ideographs from every block in use: Extension A, the unified block,
 # compatibility ideographs, Extensions B-H. Shared by every stage that asks
@@ -127,12 +132,55 @@ def classes() -> dict[str, frozenset[str]]:
     return {name: frozenset(chars) for name, chars in data.items() if not name.startswith("_")}
 
 
+def _dict_files(node: Any) -> Iterator[str]:
+    """Every dictionary file named anywhere in an OpenCC config (groups included)."""
+    if isinstance(node, dict):
+        if "file" in node:
+            yield node["file"]
+        for value in node.values():
+            yield from _dict_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _dict_files(item)
+
+
+def changing_keys(config: str) -> list[str]:
+    """The keys of a config's dictionaries whose default value differs from the key, sorted.
+
+    Every dictionary counts (normalization, segmentation, each conversion step): a
+    segmentation dictionary only cuts the text, but a larger set is merely less often
+    empty, never wrong.
+    """
+    share, _ = _opencc_dirs()
+    files = sorted(set(_dict_files(json.loads((share / f"{config}.json").read_text(encoding="utf-8")))))
+    if not all(f.endswith(".ocd2") for f in files):
+        raise ValueError(f"{config}: only .ocd2 dictionaries are read, got {files}")
+    keys = {k for f in files for k, values in read_table(f.removesuffix(".ocd2")).items() if values[0] != k}
+    return sorted(keys)
+
+
+def build_fold_keys() -> dict[str, list[str]]:
+    return {config: changing_keys(config) for config in FOLD_CONFIGS}
+
+
+@cache
+def fold_keys() -> dict[str, tuple[str, ...]]:
+    """The committed :func:`changing_keys` of each config in FOLD_CONFIGS, loaded once."""
+    data = json.loads(FOLD_KEYS_FILE.read_text(encoding="utf-8"))
+    return {name: tuple(keys) for name, keys in data.items() if not name.startswith("_")}
+
+
 def main() -> None:
     import opencc
 
     data: dict[str, str] = {"_opencc": opencc.__version__, **build()}
     DATA_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {DATA_FILE.name}: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(data.items()) if k[0] != "_"),
+          file=sys.stderr)
+    keys: dict[str, Any] = {"_opencc": opencc.__version__, **build_fold_keys()}
+    FOLD_KEYS_FILE.write_text(json.dumps(keys, ensure_ascii=False, indent=0, sort_keys=True) + "\n",
+                              encoding="utf-8")
+    print(f"wrote {FOLD_KEYS_FILE.name}: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(keys.items()) if k[0] != "_"),
           file=sys.stderr)
 
 
