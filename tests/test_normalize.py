@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from toolkit.config import NormalizeConfig
@@ -121,6 +121,7 @@ def test_mixed_text_steps_replay(text: str) -> None:
 
 
 @given(MIXED)
+@example("mail@example.cnhttps://a.cn/x?a=1,2&b=(3)中")  # an address running into a URL
 def test_mixed_text_keeps_urls_numbers_and_latin(text: str) -> None:
     clean, _ = normalize(text)
     for kept in ("https://a.cn/x?a=1,2&b=(3)", "www.example.com/p;q", "mail@example.cn", "10:30", "1,000", "2.0",

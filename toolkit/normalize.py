@@ -30,8 +30,10 @@ _CTX_NODIGIT = _IDEO + "\u3001-\u303f\uff01-\uff0f\uff1a-\uff60\u2018\u2019\u201
 _CTX = _CTX_NODIGIT + _CTX_DIGITS
 _CTX_RE = re.compile(f"[{_CTX}]")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
-_URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-                  re.ASCII)
+# Two patterns, not one alternation: an address can run into a URL ("a@b.cnhttps://..."), and
+# one scan would resume after the address and miss the URL.
+_URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.ASCII)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _ODD_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f"
 _ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
 _INVISIBLES = "\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f"
@@ -94,19 +96,25 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     >>> t = "(見https://a.cn/x?a=(1),2)。寫信給a.b@c.cn,謝謝"
     >>> [t[a:b] for a, b in protected_spans(t)]
     ['https://a.cn/x?a=(1),2', 'a.b@c.cn']
+    >>> t = "寫信a@b.cnhttps://a.cn/x?b=(3)中"
+    >>> [t[a:b] for a, b in protected_spans(t)]
+    ['a@b.cnhttps://a.cn/x?b=(3)']
     """
     spans: list[tuple[int, int]] = []
     # Every match holds one of these; a one-character test first is quickest.
     if "@" not in text and ("/" not in text or "://" not in text) and ("w" not in text or "www." not in text):
         return spans
-    for m in _URL.finditer(text):
-        end = m.end()
+    for m in sorted((*_URL.finditer(text), *_EMAIL.finditer(text)), key=lambda m: m.start()):
+        start, end = m.span()
         # Trailing punctuation belongs to the sentence, and so does a ")" that closes
         # a parenthesis opened before the URL: (見https://a.cn/x).
-        while end > m.start() and (text[end - 1] in ".,;:!?" or (
-                text[end - 1] == ")" and text.count(")", m.start(), end) > text.count("(", m.start(), end))):
+        while end > start and (text[end - 1] in ".,;:!?" or (
+                text[end - 1] == ")" and text.count(")", start, end) > text.count("(", start, end))):
             end -= 1
-        spans.append((m.start(), end))
+        if spans and start <= spans[-1][1]:  # overlapping or touching: one protected run
+            start, end = spans[-1][0], max(end, spans[-1][1])
+            spans.pop()
+        spans.append((start, end))
     return spans
 
 
