@@ -324,3 +324,17 @@ def reference_shingle_hashes(view: str, n: int) -> np.ndarray:
 @given(st.text(alphabet=st.sampled_from(VIEW_ALPHABET), max_size=60), st.integers(1, 12))
 def test_shingle_hashes_follow_the_documented_scheme(view: str, n: int) -> None:
     assert np.array_equal(shingle_hashes(view, n), reference_shingle_hashes(view, n))
+
+
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=128, max_size=128), st.sampled_from([(25, 5), (16, 8), (42, 3), (1, 1)]))
+def test_band_hashes_are_horner_over_each_band_then_fmix64(values: list[int], shape: tuple[int, int]) -> None:
+    from datasketch.minhash import _fmix
+
+    bands, rows = shape
+    table = np.array(values, dtype=np.uint32)[:bands * rows].reshape(bands, rows).astype(np.uint64)
+    h = np.zeros(bands, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(rows):
+            h = h * np.uint64(0x100000001B3) + table[:, k]
+        want = _fmix(h, 64)
+    assert np.array_equal(dedup.band_hashes(np.array(values, dtype=np.uint32), bands, rows), want)

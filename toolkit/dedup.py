@@ -326,11 +326,17 @@ def band_hashes(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
     only costs one verification.
     """
     table = values[:bands * rows].reshape(bands, rows).astype(np.uint64)
-    h = np.zeros(bands, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for k in range(rows):
-            h = h * np.uint64(_POLY) + table[:, k]
-        return _fmix(h, 64)
+        # Horner's rule over each band (h = h * POLY + v) written out as one product modulo 2**64
+        return _fmix(table @ _row_powers(rows), 64)
+
+
+@cache
+def _row_powers(rows: int) -> np.ndarray:
+    """POLY**(rows - 1), ..., POLY**0 modulo 2**64."""
+    out = np.array([pow(_POLY, rows - 1 - k, 1 << 64) for k in range(rows)], dtype=np.uint64)
+    out.setflags(write=False)  # shared by every call in the process
+    return out
 
 
 @dataclass
