@@ -18,6 +18,7 @@ from toolkit.config import Config
 from toolkit.diff import (
     ArticleView,
     ClusterView,
+    Fold,
     Folder,
     MemberView,
     Piece,
@@ -229,6 +230,13 @@ def test_folder_parts_are_the_parts_folded_and_keyed(parts: list[str], table: di
     assert folder.parts(parts[::-1]) == ([reference(p) for p in parts[::-1]], [reference.key(p) for p in parts[::-1]])
     assert sorted(calls) == sorted(set("".join(parts)))  # asked once per character
     assert folder.one_to_one == reference.one_to_one
+
+
+@settings(max_examples=200)
+@given(texts, st.lists(texts, max_size=3), st.sampled_from([fold, uneven]))
+def test_align_each_is_align_for_each(a: str, others: list[str], f: Fold) -> None:
+    shared = Folder(f)
+    assert diff_module.align_each(a, others, shared) == [align(a, b, f) for b in others]
 
 
 @settings(max_examples=200)

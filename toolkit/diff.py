@@ -31,6 +31,7 @@ __all__ = [
     "Piece",
     "Row",
     "align",
+    "align_each",
     "render_cluster_page",
     "render_index",
     "render_pair",
@@ -381,6 +382,17 @@ def align(a: str, b: str, fold: Fold | None = None) -> list[Row]:
     """
     f = _as_folder(fold)
     return _align(_sentences(a, f), _sentences(b, f), f)
+
+
+def align_each(a: str, others: Iterable[str], fold: Fold | None = None) -> list[list[Row]]:
+    """``[align(a, b, fold) for b in others]``, splitting and folding ``a`` once.
+
+    >>> align_each("甲。", ["甲。", "乙。"]) == [align("甲。", "甲。"), align("甲。", "乙。")]
+    True
+    """
+    f = _as_folder(fold)
+    keeper = _sentences(a, f)
+    return [_align(keeper, _sentences(b, f), f) for b in others]
 
 
 # --------------------------------------------------------------------------- HTML
