@@ -3,7 +3,10 @@ from __future__ import annotations
 import pickle
 import random
 import re
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,6 +36,7 @@ from toolkit.errors import ConfigError
 from toolkit.split import body_text, find_segments
 
 from .benchmarks.corpus import planted
+from .conftest import ROOT, SEEDS
 
 
 def view(text: str) -> str:
@@ -51,6 +55,53 @@ def test_signature_is_bit_identical_to_datasketch() -> None:
     theirs.update_batch([int(h) for h in hashes])
     assert ours.scheme == theirs.scheme == "affine32"
     assert np.array_equal(ours.hashvalues, theirs.hashvalues)
+
+
+@pytest.mark.parametrize(("width", "dtype"), [(32, np.uint32), (64, np.uint64)])
+def test_fmix_is_datasketchs(width: int, dtype: type) -> None:
+    from datasketch.minhash import _fmix as theirs
+
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(width)
+    values = np.concatenate([rng.integers(0, info.max, 10_000, dtype=dtype, endpoint=True),
+                             np.array([0, 1, info.max, info.max - 1, 1 << (width - 1)], dtype=dtype)])
+    before = values.copy()
+    with np.errstate(over="ignore"):
+        ours = dedup._fmix(values, width)
+        assert ours.dtype == dtype and np.array_equal(ours, theirs(values, width))
+    assert np.array_equal(values, before)  # the input is left alone
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (16, 0), (1024, 2**32 - 1), (200, 12345)])
+def test_permutations_are_datasketchs(num_perm: int, seed: int) -> None:
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    ours = Permutations.create(num_perm, seed)
+    assert ours.a.dtype == ours.b.dtype == np.uint32
+    assert np.array_equal(ours.a, a) and np.array_equal(ours.b, b)
+
+
+def test_known_lsh_params_are_minhashlshs() -> None:
+    from datasketch import MinHashLSH
+
+    default = DedupConfig()
+    assert (default.candidate_threshold, default.num_perm) in dedup._KNOWN_LSH_PARAMS
+    for (threshold, num_perm), params in dedup._KNOWN_LSH_PARAMS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert params == (lsh.b, lsh.r)
+    lsh = MinHashLSH(threshold=0.6, num_perm=64)  # not in the table: asked of datasketch
+    assert lsh_params(DedupConfig(candidate_threshold=0.6, num_perm=64)) == (lsh.b, lsh.r)
+
+
+def test_a_default_clean_never_imports_datasketch(tmp_path: Path) -> None:
+    # datasketch's package imports scipy; a run with default settings must not pay for it.
+    code = ("import sys\n"
+            "from toolkit.config import Config\n"
+            "from toolkit.io import discover, run_clean\n"
+            f"run_clean(discover([{str(SEEDS)!r}]), __import__('pathlib').Path({str(tmp_path)!r}), Config())\n"
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert proc.stdout.strip() == "[]"
+    assert (tmp_path / "clusters.jsonl").read_text(encoding="utf-8").count("\n") == 1  # the run found its cluster
 
 
 def test_shingles_are_stable_across_runs() -> None:

@@ -18,6 +18,7 @@ from toolkit.config import Config
 from toolkit.diff import (
     ArticleView,
     ClusterView,
+    Fold,
     Folder,
     MemberView,
     Piece,
@@ -208,6 +209,36 @@ def test_folder_folds_strings_as_its_fold_does_characters(text: str) -> None:
     assert folder.one_to_one == all(len(uneven(c)) == 1 for c in text)
 
 
+# Folds that swap whitespace and other characters: keys drop what was whitespace before folding.
+SWAPPING = {"裡": "里", "\n": "N", "的": " ", "\u3000": "\t"}
+PART_CHARS = ALPHABET + " \u3000\t\U00020000\ud800"  # an astral character, a lone surrogate
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=PART_CHARS, max_size=12), max_size=6),
+       st.sampled_from([TABLE, UNEVEN, SWAPPING]), st.integers(0, 2))
+def test_folder_parts_are_the_parts_folded_and_keyed(parts: list[str], table: dict[str, str], seen: int) -> None:
+    calls: list[str] = []
+
+    def counted(c: str) -> str:
+        calls.append(c)
+        return table.get(c, c)
+
+    folder, reference = Folder(counted), Folder(lambda c: table.get(c, c))
+    folder("".join(parts[:seen]))  # some characters already asked about through str.translate
+    assert folder.parts(parts) == ([reference(p) for p in parts], [reference.key(p) for p in parts])
+    assert folder.parts(parts[::-1]) == ([reference(p) for p in parts[::-1]], [reference.key(p) for p in parts[::-1]])
+    assert sorted(calls) == sorted(set("".join(parts)))  # asked once per character
+    assert folder.one_to_one == reference.one_to_one
+
+
+@settings(max_examples=200)
+@given(texts, st.lists(texts, max_size=3), st.sampled_from([fold, uneven]))
+def test_align_each_is_align_for_each(a: str, others: list[str], f: Fold) -> None:
+    shared = Folder(f)
+    assert diff_module.align_each(a, others, shared) == [align(a, b, f) for b in others]
+
+
 @settings(max_examples=200)
 @given(texts, texts)
 def test_align_with_uneven_fold(a: str, b: str) -> None:
@@ -323,6 +354,21 @@ def test_render_cluster_page() -> None:
     checker = parse(page)
     assert {"table", "tr", "td", "th", "ins", "del", "mark", "style"} <= checker.seen
     assert page.count('<tr class="') == len(make_cluster().members[0].rows) + len(split_sentences(KEPT))
+
+
+def test_script_marks_escape_both_variants() -> None:
+    wide = {"＆": "&", "＜": "<"}
+
+    def narrow(c: str) -> str:
+        return wide.get(c, c)
+
+    keeper, dup = ArticleView("a", None, None, "甲&乙<丙。"), ArticleView("b", None, None, "甲＆乙＜丙。")
+    rows = tuple(align(keeper.text, dup.text, narrow))
+    page = render_cluster_page(ClusterView("c", keeper, "longest", (MemberView(dup, 1.0, 1.0, rows),)), narrow)
+    parse(page)
+    assert page.count('title="script-only difference: &amp; / ＆">') == 2
+    assert page.count('title="script-only difference: &lt; / ＜">') == 2
+    assert '">&amp;</mark>乙' in page and '">＜</mark>丙' in page
 
 
 def test_render_cluster_page_counts_and_gutter() -> None:

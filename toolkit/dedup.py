@@ -10,7 +10,8 @@ Signature scheme ``toolkit-minhash/1`` (record it with any saved signatures):
   and truncated to the high 32 bits;
 - MinHash: datasketch 2.0's ``affine32`` scheme (fmix32 pre-mix, then
   ``a*h + b mod 2^32`` with datasketch's own permutations for the seed), computed
-  over the whole shingle array in numpy, bit-identical to ``LeanMinHash``/``update_batch``;
+  over the whole shingle array in numpy, bit-identical to ``LeanMinHash``/``update_batch``
+  (fmix and the permutations are derived here as datasketch derives them; tests compare);
 - LSH: the bands and rows datasketch's ``MinHashLSH`` derives for ``candidate_threshold``
   (0.5 gives 25 bands of 5 rows, over the first 125 values, as ``MinHashLSH`` cuts them).
   Each band is kept as one 64-bit hash in a numpy table (8 bytes a band, where
@@ -32,12 +33,16 @@ import zlib
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
-from datasketch.minhash import _fmix
 
 from .config import DedupConfig
+
+# datasketch is imported only where it alone has the answer: importing its package imports its
+# LSH module and with it scipy, a cost every process of a run would pay.
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 SCHEME = "toolkit-minhash/1"
 _POLY = 0x100000001B3  # FNV-1 64-bit prime: odd, spreads code points, and invertible modulo 2**64
@@ -163,6 +168,24 @@ def shingle_hashes(view: str, n: int = 5) -> np.ndarray:
     return h[keep]
 
 
+_FMIX = {  # MurmurHash3's finalizer constants by width: shift, multiplier, shift, multiplier, shift
+    32: (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16)),
+    64: (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33)),
+}
+
+
+def _fmix(h: np.ndarray, width: int) -> np.ndarray:
+    """MurmurHash3's fmix32/fmix64 of each value (uint32 or uint64 to match ``width``), as
+    datasketch's ``minhash._fmix`` computes it; ``h`` is left alone."""
+    s1, m1, s2, m2, s3 = _FMIX[width]
+    h = h ^ (h >> s1)
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s3
+    return h
+
+
 @dataclass(frozen=True, slots=True)
 class Permutations:
     seed: int
@@ -171,8 +194,12 @@ class Permutations:
 
     @classmethod
     def create(cls, num_perm: int, seed: int) -> Permutations:
-        a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-        return cls(seed, a.astype(np.uint32), b.astype(np.uint32))
+        """datasketch's affine32 permutations for ``seed`` (``MinHash(...).permutations``): odd
+        multipliers and any offsets, drawn in that order from ``RandomState(seed)``."""
+        gen = np.random.RandomState(seed)
+        a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        return cls(seed, a, b)
 
 
 # Shingles per block when applying the permutations: the (num_perm, block) scratch array stays
@@ -200,6 +227,8 @@ def signature_values(hashes: np.ndarray, perms: Permutations) -> np.ndarray:
 
 def signature(hashes: np.ndarray, perms: Permutations) -> LeanMinHash:
     """MinHash of a shingle-hash array, bit-identical to datasketch's ``update_batch``."""
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=perms.seed, hashvalues=signature_values(hashes, perms), scheme="affine32")
 
 
@@ -212,8 +241,17 @@ def lsh_params(config: DedupConfig) -> tuple[int, int]:
     return _lsh_params(config.candidate_threshold, config.num_perm)
 
 
+# MinHashLSH's answers for the default settings, so that a default run needs no datasketch
+# (its parameter search integrates with scipy); a test checks them against MinHashLSH.
+_KNOWN_LSH_PARAMS = {(0.5, 128): (25, 5)}
+
+
 @cache
 def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    if (threshold, num_perm) in _KNOWN_LSH_PARAMS:
+        return _KNOWN_LSH_PARAMS[threshold, num_perm]
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 

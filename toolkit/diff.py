@@ -13,11 +13,12 @@ import html
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import accumulate, groupby, pairwise
 from operator import eq
 from typing import TypeVar
 from urllib.parse import quote
 
+import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
@@ -30,6 +31,7 @@ __all__ = [
     "Piece",
     "Row",
     "align",
+    "align_each",
     "render_cluster_page",
     "render_index",
     "render_pair",
@@ -149,20 +151,29 @@ class _Table(dict[int, _V]):
         return value
 
 
+_UNASKED = 0xFFFFFFFF  # in Folder's code table: a character not asked about yet
+_SEVERAL = 0xFFFFFFFE  # an answer of other than one character
+
+
 class Folder:
     """A `Fold` that folds whole strings, each in one ``str.translate`` call.
 
     ``fold`` (one character to its folded form) is asked once per distinct character,
-    when ``str.translate`` first meets it.  Calling the folder folds every character of
-    a string; ``one_to_one`` tells whether each answer so far was a single character.
+    when a string containing it is first folded.  Calling the folder folds every character
+    of a string, `parts` many strings at once; ``one_to_one`` tells whether each answer so
+    far was a single character.
     """
 
-    __slots__ = ("_fold", "_keys", "_table", "one_to_one")
+    __slots__ = ("_codes", "_fold", "_kept", "_keys", "_table", "one_to_one")
 
     def __init__(self, fold: Fold) -> None:
         self._fold = fold
         self._table: _Table[str] = _Table(self._ask)
         self._keys: _Table[str | None] = _Table(lambda c: None if c.isspace() else self._table[ord(c)])
+        # The answers again as code points, and which characters are not whitespace, indexed by
+        # code point: `parts` folds many strings in a few numpy passes.  Grown as code points come.
+        self._codes = np.empty(0, dtype=np.uint32)
+        self._kept = np.empty(0, dtype=bool)
         # True while every answer is one character: a folded string then lines up with its input.
         self.one_to_one = True
 
@@ -183,6 +194,42 @@ class Folder:
         """``text`` folded with whitespace dropped: what sentences are matched on."""
         return text.translate(self._keys)
 
+    def parts(self, parts: Sequence[str]) -> tuple[list[str], list[str]]:
+        """``[self(p) for p in parts]`` and ``[self.key(p) for p in parts]``, folded together."""
+        codes = np.frombuffer("".join(parts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        folded = self._fold_codes(codes)
+        if not self.one_to_one:  # folded text no longer lines up with its input
+            return [self(p) for p in parts], [self.key(p) for p in parts]
+        keep = self._kept[codes]
+        bounds = [0, *accumulate(map(len, parts))]
+        key_bounds = np.concatenate(([0], np.cumsum(keep)))[bounds].tolist()
+        return _cut(_decode(folded), bounds), _cut(_decode(folded[keep]), key_bounds)
+
+    def _fold_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Each code point's answer as a code point, asking about the characters not asked yet."""
+        if codes.size and (top := int(codes.max())) >= self._codes.size:
+            size = min(1 << top.bit_length(), 0x110000)  # a power of two: regrowth stays rare
+            grown = self._codes.size
+            self._codes = np.concatenate((self._codes, np.full(size - grown, _UNASKED, dtype=np.uint32)))
+            self._kept = np.concatenate((self._kept, np.zeros(size - grown, dtype=bool)))
+        folded = self._codes[codes]
+        unasked = folded == _UNASKED
+        if not unasked.any():
+            return folded
+        for code in np.unique(codes[unasked]).tolist():
+            answer = self._table[code]
+            self._codes[code] = ord(answer) if len(answer) == 1 else _SEVERAL
+            self._kept[code] = not chr(code).isspace()
+        return self._codes[codes]
+
+
+def _decode(codes: np.ndarray) -> str:
+    return codes.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _cut(text: str, bounds: Sequence[int]) -> list[str]:
+    return [text[start:end] for start, end in pairwise(bounds)]
+
 
 def _as_folder(fold: Fold | None) -> Folder:
     return fold if isinstance(fold, Folder) else Folder(fold or _identity)
@@ -195,26 +242,30 @@ def _intern(*seqs: Iterable[Hashable]) -> list[list[int]]:
     return [[ids.setdefault(x, len(ids)) for x in seq] for seq in seqs]
 
 
-def _coalesce(pieces: Iterable[Piece]) -> tuple[Piece, ...]:
+def _pieces(runs: Iterable[tuple[str, str]]) -> tuple[Piece, ...]:
+    """Pieces of the non-empty (tag, text) runs, neighbours with the same tag joined."""
     out: list[Piece] = []
-    for p in pieces:
-        if not p.text:
-            continue
-        if out and out[-1].tag == p.tag:
-            out[-1] = Piece(out[-1].text + p.text, p.tag)
-        else:
-            out.append(p)
+    tag, text = "", ""
+    for run_tag, run_text in runs:
+        if run_tag == tag:
+            text += run_text
+        elif run_text:
+            if text:
+                out.append(Piece(text, tag))
+            tag, text = run_tag, run_text
+    if text:
+        out.append(Piece(text, tag))
     return tuple(out)
 
 
-def _char_diff(x: str, y: str, fold: Folder) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
-    """Character-level pieces of two sentences."""
+def _char_diff(x: str, y: str, fx: str, fy: str, fold: Folder) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
+    """Character-level pieces of two sentences; ``fx``, ``fy`` are ``fold(x)``, ``fold(y)``."""
     # Diffing the folded characters makes script variants line up as "equal"; the raw
     # characters then tell identical runs from script-only ones.
-    fx: Sequence[Hashable] = fold(x)
-    fy: Sequence[Hashable] = fold(y)
+    left_folded: Sequence[Hashable] = fx
+    right_folded: Sequence[Hashable] = fy
     if not fold.one_to_one:  # some character folds to several: diff the folded forms as tokens
-        fx, fy = _intern(map(fold, x), map(fold, y))
+        left_folded, right_folded = _intern(map(fold, x), map(fold, y))
     ops: list[tuple[str, str, str]] = []  # (tag, left text, right text); tag eq | script | edit
 
     def push_edit(left: str, right: str) -> None:
@@ -231,7 +282,7 @@ def _char_diff(x: str, y: str, fold: Folder) -> tuple[tuple[Piece, ...], tuple[P
             ops[-3:] = [("edit", l0 + l1 + l2, r0 + r1 + r2)]
 
     # Only an edit merges or absorbs; equal and script runs are appended as they come.
-    for op in Indel.opcodes(fx, fy):
+    for op in Indel.opcodes(left_folded, right_folded):
         left, right = x[op.src_start : op.src_end], y[op.dest_start : op.dest_end]
         if op.tag != "equal":
             push_edit(left, right)
@@ -244,25 +295,42 @@ def _char_diff(x: str, y: str, fold: Folder) -> tuple[tuple[Piece, ...], tuple[P
                 ops.append(("eq" if same else "script", left[pos:end], right[pos:end]))
                 pos = end
     return (
-        _coalesce(Piece(left, "del" if tag == "edit" else tag) for tag, left, _ in ops),
-        _coalesce(Piece(right, "ins" if tag == "edit" else tag) for tag, _, right in ops),
+        _pieces([("del" if tag == "edit" else tag, left) for tag, left, _ in ops]),
+        _pieces([("ins" if tag == "edit" else tag, right) for tag, _, right in ops]),
     )
 
 
-def _pair_row(x: str, y: str, fold: Folder) -> Row:
+def _pair_row(x: str, y: str, fx: str, fy: str, fold: Folder) -> Row:
     if x == y:
-        return Row("equal", (Piece(x, "eq"),), (Piece(y, "eq"),))
-    return Row("changed", *_char_diff(x, y, fold))
+        side = (Piece(x, "eq"),)  # one tuple for both sides: equal, and compared at a glance
+        return Row("equal", side, side)
+    return Row("changed", *_char_diff(x, y, fx, fy, fold))
 
 
-def _align_run(
-    la: Sequence[str], lb: Sequence[str], ka: Sequence[str], kb: Sequence[str], fold: Folder
-) -> list[Row]:
-    """Rows for a run of sentences between two exact anchors; ``ka``/``kb`` are their keys."""
+@dataclass(frozen=True, slots=True)
+class _Sentences:
+    """A text's sentences, each folded, and their keys (folded, whitespace dropped)."""
+
+    raw: list[str]
+    folded: list[str]
+    keys: list[str]
+
+    def cut(self, start: int, stop: int) -> _Sentences:
+        return _Sentences(self.raw[start:stop], self.folded[start:stop], self.keys[start:stop])
+
+
+def _sentences(text: str, fold: Folder) -> _Sentences:
+    # Whitespace is ignored when matching: re-wrapped copies should still match.
+    raw = split_sentences(text)
+    return _Sentences(raw, *fold.parts(raw))
+
+
+def _align_run(a: _Sentences, b: _Sentences, fold: Folder) -> list[Row]:
+    """Rows for a run of sentences between two exact anchors."""
     cands = sorted(
         (-score, i, j)
-        for i, x in enumerate(ka)
-        for j, y in enumerate(kb)
+        for i, x in enumerate(a.keys)
+        for j, y in enumerate(b.keys)
         if (score := fuzz.ratio(x, y, score_cutoff=MATCH_THRESHOLD)) >= MATCH_THRESHOLD
     )
     # Greedy by best similarity, keeping pairs in order (no crossing, each sentence used once).
@@ -272,12 +340,26 @@ def _align_run(
             pairs.append((i, j))
     rows: list[Row] = []
     i0 = j0 = 0
-    for i, j in [*sorted(pairs), (len(la), len(lb))]:
-        rows += [Row("deleted", (Piece(s, "del"),), ()) for s in la[i0:i]]
-        rows += [Row("inserted", (), (Piece(s, "ins"),)) for s in lb[j0:j]]
-        if i < len(la):
-            rows.append(_pair_row(la[i], lb[j], fold))
+    for i, j in [*sorted(pairs), (len(a.raw), len(b.raw))]:
+        rows += [Row("deleted", (Piece(s, "del"),), ()) for s in a.raw[i0:i]]
+        rows += [Row("inserted", (), (Piece(s, "ins"),)) for s in b.raw[j0:j]]
+        if i < len(a.raw):
+            rows.append(_pair_row(a.raw[i], b.raw[j], a.folded[i], b.folded[j], fold))
         i0, j0 = i + 1, j + 1
+    return rows
+
+
+def _align(a: _Sentences, b: _Sentences, fold: Folder) -> list[Row]:
+    rows: list[Row] = []
+    i = j = 0
+    for op in Indel.opcodes(*_intern(a.keys, b.keys)):
+        if op.tag == "equal":
+            rows += _align_run(a.cut(i, op.src_start), b.cut(j, op.dest_start), fold)
+            same_a, same_b = a.cut(op.src_start, op.src_end), b.cut(op.dest_start, op.dest_end)
+            rows += [_pair_row(x, y, fx, fy, fold)
+                     for x, y, fx, fy in zip(same_a.raw, same_b.raw, same_a.folded, same_b.folded, strict=True)]
+            i, j = op.src_end, op.dest_end
+    rows += _align_run(a.cut(i, len(a.raw)), b.cut(j, len(b.raw)), fold)
     return rows
 
 
@@ -299,20 +381,18 @@ def align(a: str, b: str, fold: Fold | None = None) -> list[Row]:
     [('ins', '01.'), ('eq', '車在這'), ('script', '里'), ('eq', '。')]
     """
     f = _as_folder(fold)
-    sa, sb = split_sentences(a), split_sentences(b)
-    # Whitespace is ignored when matching: re-wrapped copies should still match.
-    ka, kb = [f.key(s) for s in sa], [f.key(s) for s in sb]
-    rows: list[Row] = []
-    i = j = 0
-    for op in Indel.opcodes(*_intern(ka, kb)):
-        if op.tag == "equal":
-            rows += _align_run(sa[i : op.src_start], sb[j : op.dest_start], ka[i : op.src_start],
-                               kb[j : op.dest_start], f)
-            pairs = zip(sa[op.src_start : op.src_end], sb[op.dest_start : op.dest_end], strict=True)
-            rows += [_pair_row(x, y, f) for x, y in pairs]
-            i, j = op.src_end, op.dest_end
-    rows += _align_run(sa[i:], sb[j:], ka[i:], kb[j:], f)
-    return rows
+    return _align(_sentences(a, f), _sentences(b, f), f)
+
+
+def align_each(a: str, others: Iterable[str], fold: Fold | None = None) -> list[list[Row]]:
+    """``[align(a, b, fold) for b in others]``, splitting and folding ``a`` once.
+
+    >>> align_each("甲。", ["甲。", "乙。"]) == [align("甲。", "甲。"), align("甲。", "乙。")]
+    True
+    """
+    f = _as_folder(fold)
+    keeper = _sentences(a, f)
+    return [_align(keeper, _sentences(b, f), f) for b in others]
 
 
 # --------------------------------------------------------------------------- HTML
@@ -387,17 +467,19 @@ def _cell(pieces: Sequence[Piece], other: Sequence[Piece], left: bool) -> str:
     """HTML for one side of a row; script marks name both variants (kept / duplicate)."""
     counterpart, pos, out = None, 0, []
     for p in pieces:
-        text = _escape(p.text)
-        if p.tag == "del" or p.tag == "ins":
-            nl = ' class="nl"' if p.text.isspace() and "\n" in p.text else ""
-            out.append(f"<{p.tag}{nl}>{text}</{p.tag}>")
-        elif p.tag == "script":
+        raw, tag = p.text, p.tag
+        text = _escape(raw)
+        if tag == "script":
             if counterpart is None:
                 counterpart = _script_text(other)
-            twin = counterpart[pos : pos + len(p.text)]
-            pos += len(p.text)
-            pair = f"{p.text} / {twin}" if left else f"{twin} / {p.text}"
-            out.append(f'<mark class="script" title="script-only difference: {_e(pair)}">{text}</mark>')
+            # html.escape maps each character on its own: escaped parts make the escaped pair.
+            twin = _escape(counterpart[pos : pos + len(raw)])
+            pos += len(raw)
+            pair = f"{text} / {twin}" if left else f"{twin} / {text}"
+            out.append(f'<mark class="script" title="script-only difference: {pair}">{text}</mark>')
+        elif tag == "del" or tag == "ins":
+            nl = ' class="nl"' if raw.isspace() and "\n" in raw else ""
+            out.append(f"<{tag}{nl}>{text}</{tag}>")
         else:
             out.append(text)
     return "".join(out)

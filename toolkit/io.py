@@ -325,11 +325,10 @@ def _render(job: _Pages) -> list[diff.ClusterView]:
     out = []
     for cluster_id, keeper_at, members_at in job.clusters:
         keeper = _load_view(keeper_at)
-        members = []
-        for where, similarity, containment in members_at:
-            article = _load_view(where)
-            members.append(diff.MemberView(article, similarity, containment,
-                                           tuple(diff.align(keeper.text, article.text, fold))))
+        articles = [_load_view(where) for where, _, _ in members_at]
+        aligned = diff.align_each(keeper.text, [a.text for a in articles], fold)
+        members = [diff.MemberView(article, similarity, containment, tuple(rows))
+                   for article, (_, similarity, containment), rows in zip(articles, members_at, aligned, strict=True)]
         view = diff.ClusterView(cluster_id, keeper, job.rule, tuple(members))
         with atomic_file(Path(job.diffs) / f"{cluster_id}.html") as fh:
             fh.write(diff.render_cluster_page(view, fold))
