@@ -290,12 +290,11 @@ def settle(item: Processed, lexicon: Mapping[str, frozenset[str]]) -> tuple[bool
     be made before the barrier (:class:`Settled`).
     """
     spans, advisories = script.resolve(item.detection, lexicon)
-    doc = replace(item.doc, mixed_spans=spans, advisories=advisories)
     # Only located candidates are repaired, and only repair mode locates them.
-    text, n = script.repair(doc.text, spans, item.detection)
-    if n:
-        doc = replace(doc, text=text, steps=(*doc.steps, Step("script:repair", n)))  # it runs last
-    doc = replace(doc, quality=dict(doc.quality, minority_spans=len(spans)))
+    text, n = script.repair(item.doc.text, spans, item.detection)
+    steps = (*item.doc.steps, Step("script:repair", n)) if n else item.doc.steps  # it runs last
+    doc = replace(item.doc, text=text, steps=steps, mixed_spans=spans, advisories=advisories,
+                  quality=dict(item.doc.quality, minority_spans=len(spans)))
     return item.removal is None, record(doc, item.removal)
 
 
