@@ -78,19 +78,19 @@ def nfkc(text: str) -> str:
     """
     table, single, mapped = _compat()
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    where = np.flatnonzero(table[codes])
-    if where.size and (out := single[codes[where]]).all():  # the common case: all one-for-one, in numpy
+    where = np.flatnonzero(table.take(codes))
+    if where.size:
+        # The one-for-one replacements in numpy; the few that expand (… ℃) leave a NUL to splice over.
+        out = single.take(codes.take(where))
         codes = codes.copy()
         codes[where] = out
-        text = codes.tobytes().decode("utf-32-le", "surrogatepass")
-    elif where.size:
+        changed = codes.tobytes().decode("utf-32-le", "surrogatepass")
         parts: list[str] = []
         pos = 0
-        for i in where.tolist():
-            parts += (text[pos:i], mapped[ord(text[i])])
+        for i in where[out == 0].tolist():
+            parts += (changed[pos:i], mapped[ord(text[i])])
             pos = i + 1
-        parts.append(text[pos:])
-        text = "".join(parts)
+        text = "".join((*parts, changed[pos:])) if parts else changed
     return unicodedata.normalize("NFC", text)
 
 
