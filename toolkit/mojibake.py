@@ -171,7 +171,7 @@ def _gbk_tokens(kinds: np.ndarray, repaired: Iterable[tuple[int, int]]) -> list[
     # Tokens start and end where the whitespace does; between them there is only whitespace,
     # which adds no bit to a token's reduction.
     space = np.concatenate(([True], (kinds & _SPACE).astype(bool), [True]))
-    edges = np.flatnonzero(np.diff(space.view(np.int8)))
+    edges = np.flatnonzero(space[1:] != space[:-1])  # nonzero is several times faster on booleans
     starts, ends = edges[0::2], edges[1::2]
     tried = np.bitwise_or.reduceat(judge, starts) == _ODD
     return list(zip(starts[tried].tolist(), ends[tried].tolist(), strict=True))
@@ -193,8 +193,8 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     ('Café ——“好”', [])
     """
     found: list[tuple[int, int, str, str]] = []  # (start, end, repaired, kind) in the input
-    kinds = _char_table()[_codes(text)]
-    runs = _latin_runs(text, np.flatnonzero(kinds & _LATIN1_LETTER).tolist())
+    kinds = _char_table().take(_codes(text))
+    runs = _latin_runs(text, np.flatnonzero((kinds & _LATIN1_LETTER) != 0).tolist())
     first = [_from_single_bytes(text[a:b]) for a, b in runs]
     # GB and Big5 bytes decode each other: ties on a short run go to the text's main family.
     weight = {"gb18030": 0, "big5hkscs": 0}
@@ -297,7 +297,7 @@ def signals(text: str) -> dict[str, Any]:
         "mojibake_latin1_density": round(latin1 / (latin1 + cjk), 4) if latin1 + cjk else 0.0,
         "mojibake_rare_cjk": round(rare / cjk, 4) if cjk else 0.0,
         # Fewer rare ideographs than a burst holds (most articles): no need to find where they are.
-        "mojibake_rare_bursts": _bursts(np.flatnonzero(bits & _S_RARE)) if rare >= _RARE_BURST else 0,
+        "mojibake_rare_bursts": _bursts(np.flatnonzero((bits & _S_RARE) != 0)) if rare >= _RARE_BURST else 0,
     }
     out["mojibake_suspect"] = bool(
         out["mojibake_fffd_ratio"] or out["mojibake_kunjinkao"] or out["mojibake_tang"] or out["mojibake_tun"]
