@@ -357,6 +357,16 @@ def test_matching_view_agrees_with_nfkc_lower_and_the_regex(text: str) -> None:
     assert matching_view(text) == re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
 
 
+def test_the_lower_case_table_is_str_lower_then_the_filter_for_every_code_point() -> None:
+    # Every code point but İ and Σ (which matching_view sends through str.lower) lowers on its own.
+    kept, lowered = dedup._alnum()
+    every = "".join(chr(c) for c in range(0x110000) if c not in (0x130, 0x3A3))
+    codes = np.frombuffer(every.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    low = np.frombuffer(every.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    assert np.array_equal(lowered[codes], np.where(kept[low], low, 0))
+    assert (lowered[[0x130, 0x3A3]] == 0).all()
+
+
 def reference_shingle_hashes(view: str, n: int) -> np.ndarray:
     """The scheme as documented: Horner's rule over code points modulo 2^64, fmix64, high 32 bits."""
     from datasketch.minhash import _fmix

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import toolkit.mojibake
@@ -231,6 +231,13 @@ _SIGNAL_TEXT = st.lists(st.sampled_from(["的", "国", "中文", "鏂", "板", "
 
 
 @given(_SIGNAL_TEXT)
+# Edges of the shortcuts: a burst of exactly three rare ideographs, two, each marker on its own.
+@example("崕绀鏂")
+@example("的崕绀的")
+@example("屯屯屯")
+@example("烫烫烫烫")
+@example("锟斤拷")
+@example("é的")
 def test_signals_match_the_plain_counts(text: str) -> None:
     flags = signals(text)
     runs = _rare_runs(text)
