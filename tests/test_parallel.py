@@ -6,6 +6,7 @@ import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -149,3 +150,52 @@ def test_a_second_run_into_the_same_directory_leaves_no_page_of_the_first(tmp_pa
     assert (out / "diffs" / "c0001.html").is_file()
     io.run_clean(io.discover([str(SIMP)]), out, Config(), jobs=1)
     assert sorted(p.name for p in (out / "diffs").iterdir()) == ["index.html"]
+
+
+def test_big_files_cut_into_batches_give_the_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _bigger(tmp_path / "in")
+    _corpus(root / "more")
+    (root / "long.txt").write_text("".join(p.read_text(encoding="utf-8") for p in sorted(root.glob("[st]*.txt"))),
+                                   encoding="utf-8")  # one file of 40 articles
+    config = Config(script=ScriptConfig(mode="repair"))
+    whole: list[int] = []
+    io.run_clean(io.discover([str(root)]), tmp_path / "whole", config, progress=whole.append, jobs=1)
+    expected = _tree(tmp_path / "whole")
+    runs: list[io._Batch] = []
+    real = io._run_batch
+
+    def counted(batch: io._Batch) -> io._Done:
+        runs.append(batch)
+        return real(batch)
+
+    monkeypatch.setattr(io, "_run_batch", counted)
+    for jobs, batch_chars in ((1, 1), (1, 700), (2, 1), (2, 700)):
+        if jobs > 1:
+            monkeypatch.undo()  # workers get the real function
+        out = tmp_path / f"out{jobs}-{batch_chars}"
+        sizes: list[int] = []
+        io.run_clean(io.discover([str(root)]), out, config, progress=sizes.append, jobs=jobs,
+                     batch_chars=batch_chars)
+        assert _tree(out) == expected, (jobs, batch_chars)
+        assert sum(sizes) == sum(whole)  # the bar still ends at the total, in more steps
+        assert len(sizes) > len(whole)
+        if (jobs, batch_chars) == (1, 1):  # in this process: one batch per article of a file of several
+            assert len(runs) > 40 + 4 + 7  # long.txt, r.jsonl (a bad line too), the Traditional seed
+            assert {b.first for b in runs} >= set(range(40))
+
+
+def test_batches_tile_the_tasks_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(io, "task_size", lambda task: task.n)  # type: ignore[union-attr]
+    tasks: list[Any] = [_Sized(n) for n in (5, 1, 1, 9, 2, 2, 2, 0, 3)]
+    for limit in (1, 3, 4, 10, 100):
+        groups: list[list[Any]] = io._groups(tasks, limit)
+        assert [t for g in groups for t in g] == tasks
+        assert all(g for g in groups)
+        assert all(len(g) == 1 or sum(t.n for t in g) <= limit for g in groups)
+    assert io._groups([], 10) == []
+    assert [len(g) for g in io._groups(tasks, 4)] == [1, 2, 1, 2, 2, 1]
+
+
+class _Sized:
+    def __init__(self, n: int) -> None:
+        self.n = n

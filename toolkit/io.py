@@ -18,11 +18,13 @@ import stat
 import sys
 import tempfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,16 +33,21 @@ from .config import Config
 from .decode import Rejected, decode_bytes
 from .errors import ConfigError, InputError, OutputError
 from .pipeline import (
+    ArticleTask,
     Corpus,
     Decisions,
     FileInfo,
     Processed,
     Settled,
+    Task,
     deduplicate,
     file_id,
     file_record,
+    file_tasks,
     process_file,
+    run_task,
     settle,
+    task_size,
 )
 from .script import converter
 
@@ -168,6 +175,11 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+# A file whose articles hold more text than this (in characters) is cut into batches of about
+# this size, each run by whichever worker is free, instead of whole by the worker that read it.
+BATCH_CHARS = 1 << 21
+
+
 @dataclass(frozen=True, slots=True)
 class _Job:
     """One input file for a worker. Standard input is read by the parent and passed as bytes."""
@@ -176,49 +188,108 @@ class _Job:
     data: bytes | None
     config: Config
     spill: str
+    batch_chars: int = BATCH_CHARS
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Consecutive articles of a big file, pickled in ``tasks``, for any worker."""
+
+    tasks: str
+    config: Config
+    spill: str
+    first: int  # index in its file of its first article
+    size: int  # its share of the file's bytes, for the progress bar
 
 
 @dataclass(frozen=True, slots=True)
 class _Done:
-    """What a worker hands back for one file: small, no article text (that is in the spill file)."""
+    """What a worker hands back for a file or a batch: small, no article text (that is in the spill file)."""
 
-    info: FileInfo
+    file: InputFile | None  # set on a file's first result only (a batch's file came before it)
+    info: FileInfo | None
     warning: str | None
     size: int
+    first: int  # index in its file of the first article here
     ids: tuple[str, ...]
     prepared: tuple[tuple[int, int, dedup.Prepared], ...]  # (index in file, cleaned length, dedup data)
     words: tuple[tuple[str, frozenset[str]], ...]  # script evidence words, by script
+    spill: str | None = None  # the articles, when there are any
+    batches: tuple[_Batch, ...] = ()  # the file's articles are in these, to be run next
 
 
-def _job(f: InputFile, config: Config, spill: str) -> _Job:
+def _job(f: InputFile, config: Config, spill: str, batch_chars: int = BATCH_CHARS) -> _Job:
     """Standard input is read here (workers have none); a failure is the worker's to report."""
     if f.path is not None:
-        return _Job(f, None, config, spill)
+        return _Job(f, None, config, spill, batch_chars)
     try:
-        return _Job(f, read_input(f), config, spill)
+        return _Job(f, read_input(f), config, spill, batch_chars)
     except OSError as err:
-        return _Job(replace(f, error=str(err.strerror or err)), None, config, spill)
+        return _Job(replace(f, error=str(err.strerror or err)), None, config, spill, batch_chars)
 
 
 def _work(job: _Job) -> _Done:
-    """Read, decode, split and process one file; spill its articles to ``job.spill``."""
+    """Read, decode and split one file; process its articles here, or cut them into batches."""
     f, config = job.file, job.config
     try:
         data = job.data if job.data is not None else read_input(f)
     except OSError as err:
         msg = cannot_read(f, err)
-        return _Done(FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg), msg, 0, (), (), ())
-    info, items = process_file(data, f.rel, 0, config, f.stem)
+        info = FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg)
+        return _Done(f, info, msg, 0, 0, (), (), ())
+    info, tasks = file_tasks(data, f.rel, 0, config, f.stem)
+    groups = _groups(tasks, job.batch_chars)
+    if len(groups) <= 1:
+        return replace(_run(tasks, config, job.spill, 0, len(data)), file=f, info=info)
+    del tasks
+    total, taken, first = sum(sum(map(task_size, g)) for g in groups) or 1, 0, 0
+    batches = []
+    for k, group in enumerate(groups):
+        share = len(data) - taken if k == len(groups) - 1 else len(data) * sum(map(task_size, group)) // total
+        path = f"{job.spill}.{k}"
+        with open(path + ".tasks", "wb") as fh:
+            pickle.dump([t.detached() if isinstance(t, ArticleTask) else t for t in group], fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        batches.append(_Batch(path + ".tasks", config, path, first, share))
+        taken, first = taken + share, first + len(group)
+    return _Done(f, info, None, 0, 0, (), (), (), None, tuple(batches))
+
+
+def _groups(tasks: list[Task], limit: int) -> list[list[Task]]:
+    """Consecutive runs of tasks of at most ``limit`` characters (a bigger task alone)."""
+    groups: list[list[Task]] = [[]]
+    size = 0
+    for task in tasks:
+        n = task_size(task)
+        if groups[-1] and size + n > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(task)
+        size += n
+    return groups if tasks else []
+
+
+def _run_batch(batch: _Batch) -> _Done:
+    with open(batch.tasks, "rb") as fh:
+        tasks: list[Task] = pickle.load(fh)
+    os.unlink(batch.tasks)
+    return _run(tasks, batch.config, batch.spill, batch.first, batch.size)
+
+
+def _run(tasks: Iterable[Task], config: Config, spill: str, first: int, size: int) -> _Done:
+    """The per-article stages over ``tasks``; each article is spilled as soon as it is done."""
     words: dict[str, set[str]] = {}
-    prepared = []
-    with open(job.spill, "wb") as fh:
-        for item in items:
+    ids, prepared = [], []
+    with open(spill, "wb") as fh:
+        for task in tasks:
+            item = run_task(task, config)
+            ids.append(item.doc.id)
             words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
             if item.removal is None:
                 prepared.append((item.doc.index, len(item.doc.text), dedup.prepare(item.view, config.dedup)))
             pickle.dump(_spilled(item), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return _Done(info, None, len(data), tuple(item.doc.id for item in items), tuple(prepared),
-                 tuple((k, frozenset(v)) for k, v in sorted(words.items())))
+    return _Done(None, None, None, size, first, tuple(ids), tuple(prepared),
+                 tuple((k, frozenset(v)) for k, v in sorted(words.items())), spill if ids else None)
 
 
 def _spilled(item: Processed) -> Processed | Settled:
@@ -233,17 +304,61 @@ def _spilled(item: Processed) -> Processed | Settled:
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
 
 
+class _Later:
+    """A job run in this process when its result is asked for (``--jobs 1``), like a future."""
+
+    __slots__ = ("arg", "fn")
+
+    def __init__(self, fn: Callable[[Any], Any], arg: Any) -> None:
+        self.fn, self.arg = fn, arg
+
+    def result(self) -> Any:
+        return self.fn(self.arg)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pool:
+    map: Mapper  # order-keeping
+    submit: Callable[[Callable[[Any], Any], Any], Any]  # returns something with .result()
+    size: int
+
+
 @contextmanager
-def _workers(count: int) -> Iterator[Mapper]:
-    """An order-keeping map over ``count`` worker processes (this process for 1), for every phase."""
+def _workers(count: int) -> Iterator[_Pool]:
+    """``count`` worker processes (this process for 1), for every phase."""
     if count <= 1:
-        yield map
+        yield _Pool(map, _Later, 1)
         return
     # forkserver: workers start from a clean process (no inherited threads or open outputs).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["toolkit.pipeline"])
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        yield pool.map
+        yield _Pool(pool.map, pool.submit, count)
+
+
+def _first_phase(pool: _Pool, jobs: Iterable[_Job]) -> Iterator[_Done]:
+    """The results of the files and of the batches big files are cut into, in input order.
+
+    The next few results to be taken are always being computed, and no more: finished results do
+    not pile up. A file's batches come right after it, before the files after it.
+    """
+    files = iter(jobs)
+    ahead: deque[list[Any]] = deque()  # [function, argument, future or None], in output order
+    window = 2 * pool.size
+
+    def top_up() -> None:
+        while len(ahead) < window and (job := next(files, None)) is not None:
+            ahead.append([_work, job, None])
+        for entry in islice(ahead, window):  # the next results to be taken are always running
+            if entry[2] is None:
+                entry[2] = pool.submit(entry[0], entry[1])
+
+    top_up()
+    while ahead:
+        done: _Done = ahead.popleft()[2].result()
+        ahead.extendleft([_run_batch, b, None] for b in reversed(done.batches))
+        top_up()
+        yield done
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,11 +453,13 @@ def _render(job: _Pages) -> list[diff.ClusterView]:
 
 
 def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: Progress | None = None,
-              warn: Callable[[str], None] | None = None, jobs: int = 1) -> dict[str, Any]:
+              warn: Callable[[str], None] | None = None, jobs: int = 1,
+              batch_chars: int = BATCH_CHARS) -> dict[str, Any]:
     """Run the whole cleaning job over discovered inputs; returns the report data.
 
-    The per-file stages run in ``jobs`` worker processes; results are taken in input
-    order, so the output does not depend on ``jobs``.
+    The per-file stages run in ``jobs`` worker processes, a big file in batches of about
+    ``batch_chars`` characters; results are taken in input order, so the output depends on
+    neither.
     """
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, not {jobs}", "try --jobs 1, or leave it out for all cores")
@@ -352,28 +469,31 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
     ids: dict[int, str] = {}
     spills: list[tuple[int, str]] = []  # (first index, spill file), in input order
     next_index = 0
-    with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as run, \
+    with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as pool, \
             _DiskBytes(os.path.join(spill_dir, "views.bin")) as views:
         corpus = Corpus(config, views)
-        todo = (_job(f, config, os.path.join(spill_dir, f"{n}.pkl")) for n, f in enumerate(files))
-        for f, job_done in zip(files, run(_work, todo), strict=True):
-            info = job_done.info
-            infos.append(info)
-            if job_done.warning and warn:
-                warn(job_done.warning)
-            if info.reason:
-                file_removed.append(file_record(info, f.stem))
-            if job_done.ids:
-                spills.append((next_index, os.path.join(spill_dir, f"{len(infos) - 1}.pkl")))
-            for n, doc_id in enumerate(job_done.ids):
-                ids[next_index + n] = doc_id
-            for local, length, prep in job_done.prepared:
-                corpus.add_prepared(next_index + local, prep, length)
-            for label, words in job_done.words:
+        todo = (_job(f, config, os.path.join(spill_dir, f"{n}.pkl"), batch_chars) for n, f in enumerate(files))
+        base = 0  # index in the corpus of the current file's first article
+        for done in _first_phase(pool, todo):
+            if done.file is not None:
+                info, base = done.info, next_index
+                assert info is not None
+                infos.append(info)
+                if done.warning and warn:
+                    warn(done.warning)
+                if info.reason:
+                    file_removed.append(file_record(info, done.file.stem))
+            if done.spill is not None:
+                spills.append((base, done.spill))
+            for n, doc_id in enumerate(done.ids, base + done.first):
+                ids[n] = doc_id
+            for local, length, prep in done.prepared:
+                corpus.add_prepared(base + local, prep, length)
+            for label, words in done.words:
                 corpus.add_words(label, words)
-            next_index += len(job_done.ids)
+            next_index += len(done.ids)
             if progress:
-                progress(job_done.size)
+                progress(done.size)
         decisions = corpus.finish()
         named = {i: ids[i] for c in decisions.clusters for i in (c.keeper, *(m.index for m in c.members))}
         decided = os.path.join(spill_dir, "decisions.pkl")
@@ -384,7 +504,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         with atomic_file(out / "corpus.jsonl", "wb") as kept_fh, atomic_file(out / "removed.jsonl", "wb") as removed_fh:
             for rec in file_removed:
                 removed_fh.write((dumps(rec) + "\n").encode("utf-8"))
-            for part in run(_finish, (_Final(path, base, decided) for base, path in spills)):
+            for part in pool.map(_finish, (_Final(path, base, decided) for base, path in spills)):
                 for name, dest in ((part.kept, kept_fh), (part.removed, removed_fh)):
                     with open(name, "rb") as src:
                         shutil.copyfileobj(src, dest, 1 << 20)
@@ -393,7 +513,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
                     tally.add(row)
                 texts.update(part.texts)
         _load_decisions.cache_clear()
-        pages = _write_diffs(out, decisions, texts, run)
+        pages = _write_diffs(out, decisions, texts, pool.map)
     summary = tally.build(infos, decisions, named, pages)
     with atomic_file(out / "clusters.jsonl") as fh:
         for line in report.cluster_lines(decisions, named, pages):

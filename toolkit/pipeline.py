@@ -98,6 +98,54 @@ def process_file(data: bytes, rel: str, first_index: int, config: Config,
 
     Article ids are ``<stem>:<n>``; ``stem`` defaults to :func:`file_id` of ``rel``.
     """
+    info, tasks = file_tasks(data, rel, first_index, config, stem)
+    return info, [run_task(t, config) for t in tasks]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleTask:
+    """One article segment of ``text``, ready for the per-article stages (:func:`run_task`)."""
+
+    text: str
+    seg: Segment
+    doc_id: str
+    origin: Origin
+    index: int
+    repaired: int  # mojibake repairs inside the segment
+    meta: dict[str, Any] | None = None
+
+    def detached(self) -> ArticleTask:
+        """The same task holding only its own part of the text (to be pickled apart from its file)."""
+        seg = self.seg
+        spans = [(seg.start, seg.end), *(s for s in (seg.title, seg.body) if s),
+                 *((c.start, c.end) for c in seg.credits)]
+        lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+        if lo == 0 and hi == len(self.text):
+            return self
+
+        def shift(span: tuple[int, int] | None) -> tuple[int, int] | None:
+            return None if span is None else (span[0] - lo, span[1] - lo)
+
+        moved = replace(seg, start=seg.start - lo, end=seg.end - lo, title=shift(seg.title), body=shift(seg.body),
+                        credits=tuple(replace(c, start=c.start - lo, end=c.end - lo) for c in seg.credits))
+        return replace(self, text=self.text[lo:hi], seg=moved)
+
+
+Task = ArticleTask | Processed  # a Processed is a record already decided (a bad JSON Lines line)
+
+
+def run_task(task: Task, config: Config) -> Processed:
+    return task if isinstance(task, Processed) else _article(task, config)
+
+
+def task_size(task: Task) -> int:
+    """Characters of article text: the measure by which a file's tasks are batched."""
+    return task.seg.end - task.seg.start if isinstance(task, ArticleTask) else len(task.doc.text)
+
+
+def file_tasks(data: bytes, rel: str, first_index: int, config: Config,
+               stem: str | None = None) -> tuple[FileInfo, list[Task]]:
+    """Decode and split one file into its articles, without running the per-article stages."""
     decoded = decode_bytes(data, config.encoding)
     if isinstance(decoded, Rejected):
         return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), []
@@ -110,7 +158,7 @@ def process_file(data: bytes, rel: str, first_index: int, config: Config,
         for n, seg in enumerate(s for s in find_segments(text, config.split) if s.kind == "article"):
             origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, seg.start, seg.end,
                             decoded.method)
-            out.append(_article(text, seg, f"{stem}:{n}", origin, first_index + n, repairs, config))
+            out.append(_task(text, seg, f"{stem}:{n}", origin, first_index + n, repairs))
     info = FileInfo(rel, len(data), decoded.encoding, decoded.detected, decoded.confidence, decoded.method,
                     decoded.strict, decoded.replacements, len(out),
                     line_encodings=decoded.line_encodings)
@@ -119,24 +167,29 @@ def process_file(data: bytes, rel: str, first_index: int, config: Config,
     return info, out
 
 
-def _article(text: str, seg: Segment, doc_id: str, origin: Origin, index: int,
-             repairs: list[mojibake.Repair], config: Config, meta: dict[str, Any] | None = None) -> Processed:
-    """One article segment of ``text`` through the per-article stages."""
-    raw = text[seg.start:seg.end]
+def _task(text: str, seg: Segment, doc_id: str, origin: Origin, index: int,
+          repairs: list[mojibake.Repair], meta: dict[str, Any] | None = None) -> ArticleTask:
     repaired = sum(seg.start <= r.start < seg.end for r in repairs)
+    return ArticleTask(text, seg, doc_id, origin, index, repaired, meta)
+
+
+def _article(task: ArticleTask, config: Config) -> Processed:
+    """One article segment through the per-article stages."""
+    text, seg = task.text, task.seg
+    raw = text[seg.start:seg.end]
     doc = Document(
-        id=doc_id, text=body_text(text, seg), origin=origin, index=index,
+        id=task.doc_id, text=body_text(text, seg), origin=task.origin, index=task.index,
         title=text[seg.title[0]:seg.title[1]] if seg.title else None,
         source=seg.source, marker=seg.markers, tags=seg.tags,
         removed_lines=tuple(Span(c.start - seg.start, c.end - seg.start, text[c.start:c.end], "", c.marker)
                             for c in seg.credits),
-        steps=(Step("mojibake", repaired),) if repaired else (), meta=meta,
+        steps=(Step("mojibake", task.repaired),) if task.repaired else (), meta=task.meta,
     )
     return process_article(doc, raw, config)
 
 
 def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
-                   stem: str) -> Iterator[Processed]:
+                   stem: str) -> Iterator[Task]:
     """One JSON object per line: its text field is split like a text file; the other fields are ``meta``.
 
     Ids are ``<file>:<line>``, or ``<file>:<line>.<k>`` when a record holds several articles.
@@ -187,7 +240,7 @@ def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
             continue
         for k, seg in enumerate(segs):
             doc_id = f"{stem}:{line_no}" if len(segs) == 1 else f"{stem}:{line_no}.{k}"
-            yield _article(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repairs, config, meta)
+            yield _task(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repairs, meta)
             index += 1
 
 
