@@ -357,3 +357,19 @@ def check_invariants(data: bytes, result: Decoded | Rejected) -> None:
     assert (result.method == "mixed") == bool(result.line_encodings)
     if result.strict and result.method in {"utf8", "chardet"}:
         assert data.decode(result.encoding) == result.text
+
+
+@given(st.text(st.characters(codec="utf-8") | st.sampled_from("中文，「」ÃÂ¼\ufffd"), max_size=60),
+       st.integers(1, 7))
+def test_lookup_in_chunks_is_a_lookup(text: str, chunk: int) -> None:
+    # Big texts are looked up a chunk at a time (bounded memory); the result must not show it.
+    table = toolkit.decode.flag_table()
+    whole = table[[ord(ch) for ch in text]] if text else table[:0]
+    original = toolkit.decode._CHUNK
+    toolkit.decode._CHUNK = chunk
+    try:
+        got = toolkit.decode.lookup(table, text)
+    finally:
+        toolkit.decode._CHUNK = original
+    assert got.dtype == table.dtype
+    assert got.tolist() == whole.tolist()

@@ -229,8 +229,17 @@ def flag_table() -> np.ndarray:
 
 
 def _flags(text: str) -> np.ndarray:
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return flag_table()[codes]
+    return lookup(flag_table(), text)
+
+
+_CHUNK = 1 << 20  # characters looked up at a time: a lookup takes 13 bytes a character at once
+
+
+def lookup(table: np.ndarray, text: str) -> np.ndarray:
+    """``table``'s entry for every character of ``text`` (a table over all code points)."""
+    if len(text) > _CHUNK:  # a whole big file: bounded temporaries
+        return np.concatenate([lookup(table, text[i:i + _CHUNK]) for i in range(0, len(text), _CHUNK)])
+    return table.take(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
 
 
 def _strict(data: bytes, codec: str) -> str | None:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .decode import CJK_FLAG, COMMON_FLAG, best_chinese, chinese_score, count_matches, flag_table
+from .decode import CJK_FLAG, COMMON_FLAG, best_chinese, chinese_score, count_matches, flag_table, lookup
 from .tables import CJK_RE
 
 __all__ = ["Repair", "repair", "signals"]
@@ -193,7 +193,7 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     ('Café ——“好”', [])
     """
     found: list[tuple[int, int, str, str]] = []  # (start, end, repaired, kind) in the input
-    kinds = _char_table().take(_codes(text))
+    kinds = lookup(_char_table(), text)
     runs = _latin_runs(text, np.flatnonzero((kinds & _LATIN1_LETTER) != 0).tolist())
     first = [_from_single_bytes(text[a:b]) for a, b in runs]
     # GB and Big5 bytes decode each other: ties on a short run go to the text's main family.
