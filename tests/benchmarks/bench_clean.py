@@ -18,6 +18,8 @@ near-duplicates (edited, truncated or converted to the other script). Then it pr
   the speed-up over the baseline, and the cost per MB at each size (linear scaling
   keeps it flat);
 - whether ``--jobs 1`` and ``--jobs N`` wrote byte-identical output (``--check-jobs``);
+- with ``--one-file``, the same figures for a corpus of each size written as a single file
+  (one script and encoding), which ``clean`` cuts into batches of articles for the workers;
 - the targets (>= 8 MB/s end to end from 500 MB, >= 5x the baseline, peak RSS <= 2 GB at
   1 GB, the cost of each added MB within 25% from one size to the next, identical output),
   each marked met or not.
@@ -346,6 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=None, help="keep corpora and outputs here (default: a temp dir)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline end-to-end runs")
     parser.add_argument("--check-jobs", action="store_true", help="also run --jobs 1 and compare the outputs")
+    parser.add_argument("--one-file", action="store_true", help="also a corpus of each size as one single file")
     args = parser.parse_args(argv)
     sizes = [float(s) for s in args.sizes.split(",")]
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-clean-"))
@@ -407,9 +410,30 @@ def main(argv: list[str] | None = None) -> None:
             print(f"toolkit clean --jobs 1: {secs1:7.1f} s  {size / MB / secs1:6.2f} MB/s  peak RSS "
                   f"{peak1 / 2**20:,.0f} MiB   output identical to --jobs {args.jobs}: {run.same}")
         runs.append(run)
+        if args.one_file:
+            one_file(work, size_mb, args)
     if len(per_mb) > 1:
         print("\nlinear scaling, cost per MB: " + ", ".join(f"{s:g} MB: {c * 1000:.0f} ms" for s, c in per_mb))
     print_targets(runs, args.jobs)
+
+
+def one_file(work: Path, size_mb: float, args: argparse.Namespace) -> None:
+    """``clean`` on a corpus of ``size_mb`` written as one file, with ``--jobs N`` (and 1)."""
+    root = work / f"corpus-{size_mb:g}mb-s{args.seed}-one"
+    if not root.exists():
+        write_corpus(root, int(size_mb * MB), args.seed, file_chars=int(size_mb * MB / 3))  # 3 bytes a character
+    [path] = _files(root)
+    size = path.stat().st_size
+    outs = []
+    for jobs in (args.jobs, 1) if args.check_jobs else (args.jobs,):
+        out = work / f"out-{size_mb:g}mb-one-j{jobs}"
+        secs, peak, _ = run_measured([sys.executable, "-m", "toolkit", "clean", str(root), "--out", str(out), "-q",
+                                      "--jobs", str(jobs)])
+        outs.append(out)
+        print(f"one file ({path.name}, {_fmt_mb(size)} MB), --jobs {jobs}: {secs:7.1f} s  {size / MB / secs:6.2f} MB/s"
+              f"  peak RSS {peak / 2**20:,.0f} MiB")
+    if len(outs) == 2:
+        print(f"one file: output identical for --jobs {args.jobs} and 1: {_same_tree(*outs)}")
 
 
 @dataclass
