@@ -169,7 +169,7 @@ def test_big_files_cut_into_batches_give_the_same_output(tmp_path: Path, monkeyp
         return real(batch)
 
     monkeypatch.setattr(io, "_run_batch", counted)
-    for jobs, batch_chars in ((1, 1), (1, 700), (2, 1), (2, 700)):
+    for jobs, batch_chars in ((1, 1), (1, 700), (2, 1), (2, 700), (3, 700)):
         if jobs > 1:
             monkeypatch.undo()  # workers get the real function
         out = tmp_path / f"out{jobs}-{batch_chars}"

@@ -188,7 +188,7 @@ class _Job:
     data: bytes | None
     config: Config
     spill: str
-    batch_chars: int = BATCH_CHARS
+    batch_chars: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +218,7 @@ class _Done:
     batches: tuple[_Batch, ...] = ()  # the file's articles are in these, to be run next
 
 
-def _job(f: InputFile, config: Config, spill: str, batch_chars: int = BATCH_CHARS) -> _Job:
+def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
     """Standard input is read here (workers have none); a failure is the worker's to report."""
     if f.path is not None:
         return _Job(f, None, config, spill, batch_chars)
@@ -238,14 +238,17 @@ def _work(job: _Job) -> _Done:
         info = FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg)
         return _Done(f, info, msg, 0, 0, (), (), ())
     info, tasks = file_tasks(data, f.rel, 0, config, f.stem)
+    size = len(data)
+    del data
     groups = _groups(tasks, job.batch_chars)
     if len(groups) <= 1:
-        return replace(_run(tasks, config, job.spill, 0, len(data)), file=f, info=info)
+        return replace(_run(tasks, config, job.spill, 0, size), file=f, info=info)
     del tasks
-    total, taken, first = sum(sum(map(task_size, g)) for g in groups) or 1, 0, 0
+    chars = [sum(map(task_size, g)) for g in groups]
+    total, taken, first = sum(chars) or 1, 0, 0
     batches = []
     for k, group in enumerate(groups):
-        share = len(data) - taken if k == len(groups) - 1 else len(data) * sum(map(task_size, group)) // total
+        share = size - taken if k == len(groups) - 1 else size * chars[k] // total
         path = f"{job.spill}.{k}"
         with open(path + ".tasks", "wb") as fh:
             pickle.dump([t.detached() if isinstance(t, ArticleTask) else t for t in group], fh,
@@ -333,18 +336,23 @@ def _workers(count: int) -> Iterator[_Pool]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["toolkit.pipeline"])
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        yield _Pool(pool.map, pool.submit, count)
+        try:
+            yield _Pool(pool.map, pool.submit, count)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # a failed run does not wait for the jobs queued ahead
+            raise
 
 
 def _first_phase(pool: _Pool, jobs: Iterable[_Job]) -> Iterator[_Done]:
     """The results of the files and of the batches big files are cut into, in input order.
 
-    The next few results to be taken are always being computed, and no more: finished results do
-    not pile up. A file's batches come right after it, before the files after it.
+    The next few results to be taken are always being computed (eight a worker, and up to as many
+    more files already started when a file turns out to have batches), so finished results do not
+    pile up. A file's batches come right after it, before the files after it.
     """
     files = iter(jobs)
     ahead: deque[list[Any]] = deque()  # [function, argument, future or None], in output order
-    window = 2 * pool.size
+    window = 8 * pool.size  # a slow file does not stop the others: several files' worth of slack
 
     def top_up() -> None:
         while len(ahead) < window and (job := next(files, None)) is not None:
@@ -454,13 +462,15 @@ def _render(job: _Pages) -> list[diff.ClusterView]:
 
 def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: Progress | None = None,
               warn: Callable[[str], None] | None = None, jobs: int = 1,
-              batch_chars: int = BATCH_CHARS) -> dict[str, Any]:
+              batch_chars: int | None = None) -> dict[str, Any]:
     """Run the whole cleaning job over discovered inputs; returns the report data.
 
     The per-file stages run in ``jobs`` worker processes, a big file in batches of about
-    ``batch_chars`` characters; results are taken in input order, so the output depends on
-    neither.
+    ``batch_chars`` characters (default: :data:`BATCH_CHARS` with several workers, no batches
+    with one); results are taken in input order, so the output depends on neither.
     """
+    if batch_chars is None:
+        batch_chars = BATCH_CHARS if jobs > 1 else sys.maxsize
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, not {jobs}", "try --jobs 1, or leave it out for all cores")
     prepare_output(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -153,12 +154,13 @@ def file_tasks(data: bytes, rel: str, first_index: int, config: Config,
         out = list(_jsonl_records(decoded, rel, first_index, config, stem or file_id(rel)))
     else:
         text, repairs = mojibake.repair(decoded.text)
+        repaired_at = [r.start for r in repairs]
         stem = stem or file_id(rel)
         out = []
         for n, seg in enumerate(s for s in find_segments(text, config.split) if s.kind == "article"):
             origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, seg.start, seg.end,
                             decoded.method)
-            out.append(_task(text, seg, f"{stem}:{n}", origin, first_index + n, repairs))
+            out.append(_task(text, seg, f"{stem}:{n}", origin, first_index + n, repaired_at))
     info = FileInfo(rel, len(data), decoded.encoding, decoded.detected, decoded.confidence, decoded.method,
                     decoded.strict, decoded.replacements, len(out),
                     line_encodings=decoded.line_encodings)
@@ -168,8 +170,9 @@ def file_tasks(data: bytes, rel: str, first_index: int, config: Config,
 
 
 def _task(text: str, seg: Segment, doc_id: str, origin: Origin, index: int,
-          repairs: list[mojibake.Repair], meta: dict[str, Any] | None = None) -> ArticleTask:
-    repaired = sum(seg.start <= r.start < seg.end for r in repairs)
+          repaired_at: list[int], meta: dict[str, Any] | None = None) -> ArticleTask:
+    """``repaired_at``: where the text's mojibake repairs start, in order."""
+    repaired = bisect_left(repaired_at, seg.end) - bisect_left(repaired_at, seg.start)
     return ArticleTask(text, seg, doc_id, origin, index, repaired, meta)
 
 
@@ -233,6 +236,7 @@ def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
             index += 1
             continue
         text, repairs = mojibake.repair(text)
+        repaired_at = [r.start for r in repairs]
         segs = [s for s in find_segments(text, config.split) if s.kind == "article"]
         if not segs:
             yield rejected(line_no, text, "empty", f"line {line_no}: the record has no article text", meta)
@@ -240,7 +244,7 @@ def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
             continue
         for k, seg in enumerate(segs):
             doc_id = f"{stem}:{line_no}" if len(segs) == 1 else f"{stem}:{line_no}.{k}"
-            yield _task(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repairs, meta)
+            yield _task(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repaired_at, meta)
             index += 1
 
 
