@@ -373,3 +373,9 @@ def test_lookup_in_chunks_is_a_lookup(text: str, chunk: int) -> None:
         toolkit.decode._CHUNK = original
     assert got.dtype == table.dtype
     assert got.tolist() == whole.tolist()
+
+
+@given(st.binary(max_size=80), st.integers(1, 9))
+def test_control_bytes_counted_in_chunks_are_all_counted(data: bytes, chunk: int) -> None:
+    controls = [b for b in data if (b < 0x20 and b not in b"\t\n\v\f\r\x1a\x1b") or b == 0x7F]
+    assert toolkit.decode._count_controls(data, chunk) == len(controls)

@@ -315,3 +315,24 @@ def test_latin_runs_are_the_pattern_matches(text: str) -> None:
     letters = [i for i, ch in enumerate(text) if "\xa0" <= ch <= "\xff"]
     assert np.flatnonzero(kinds & _LATIN1_LETTER).tolist() == letters
     assert _latin_runs(text, letters) == [m.span() for m in _LATIN_RUN.finditer(text)]
+
+
+# Damaged clauses of every kind between text and whitespace, where the pieces are cut.
+_DAMAGED_FILE = st.lists(st.sampled_from(_DAMAGED_CLAUSES) | st.sampled_from(["¼ò½é£º公司", "è·¨å›½è½¦ä¼\x81", "他Ëµ"])
+                         | st.text(st.sampled_from("中文，。abc1·é鏂板崕\ufffd" + _SEPARATORS), max_size=6),
+                         min_size=1, max_size=12).flatmap(
+    lambda parts: st.lists(st.sampled_from(" \n\t"), min_size=len(parts), max_size=len(parts)).map(
+        lambda gaps: "".join(p + g for p, g in zip(parts, gaps, strict=True))))
+
+
+@given(_DAMAGED_FILE, st.integers(1, 40))
+def test_a_big_text_is_repaired_piece_by_piece_as_in_one_go(text: str, size: int) -> None:
+    whole = repair(text)
+    pieces = toolkit.mojibake._pieces(text, size)
+    assert "".join(text[a:b] for a, b in pieces) == text
+    assert all(text[b - 1] in " \t\n\r\f\v" for _, b in pieces[:-1])  # no token crosses a cut
+    try:
+        toolkit.mojibake._PIECE = size
+        assert repair(text) == whole
+    finally:
+        toolkit.mojibake._PIECE = 1 << 20

@@ -466,6 +466,12 @@ def _from_lines(lines: _Lines, detected: str | None, confidence: float | None, b
     return Decoded(lines.text, codec, detected, confidence, "chardet", strict, lines.replacements)
 
 
+def _count_controls(data: bytes, chunk: int = 1 << 20) -> int:
+    """Control bytes in ``data``, counted a chunk at a time: no copy of a big file at once."""
+    return sum(len(part) - len(part.translate(None, _CONTROL_BYTES))
+               for part in (data[k:k + chunk] for k in range(0, len(data), chunk)))
+
+
 def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded | Rejected:
     """Decode one file's bytes, detecting the encoding unless ``encoding`` is given.
 
@@ -493,7 +499,7 @@ strict=True, replacements=0, line_encodings=())
     if found is not None:
         return found
 
-    controls = size - len(data.translate(None, _CONTROL_BYTES))
+    controls = _count_controls(data)
     has_nul = b"\x00" in data
     if has_nul or controls / size > _BINARY_CONTROL_SHARE:
         # Wide text has NULs (ASCII) or control bytes (CJK low bytes); binary has them too.

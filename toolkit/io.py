@@ -40,13 +40,14 @@ from .pipeline import (
     Processed,
     Settled,
     Task,
+    decode_file,
     deduplicate,
     file_id,
     file_record,
-    file_tasks,
     process_file,
     run_task,
     settle,
+    split_file,
     task_size,
 )
 from .script import converter
@@ -237,9 +238,11 @@ def _work(job: _Job) -> _Done:
         msg = cannot_read(f, err)
         info = FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg)
         return _Done(f, info, msg, 0, 0, (), (), ())
-    info, tasks = file_tasks(data, f.rel, 0, config, f.stem)
+    info, decoded = decode_file(data, f.rel, config)
     size = len(data)
-    del data
+    del data  # a big file's bytes are not needed to split its text
+    info, tasks = split_file(info, decoded, 0, config, f.stem)
+    del decoded
     groups = _groups(tasks, job.batch_chars)
     if len(groups) <= 1:
         return replace(_run(tasks, config, job.spill, 0, size), file=f, info=info)

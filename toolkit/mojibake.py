@@ -177,6 +177,24 @@ def _gbk_tokens(kinds: np.ndarray, repaired: Iterable[tuple[int, int]]) -> list[
     return list(zip(starts[tried].tolist(), ends[tried].tolist(), strict=True))
 
 
+_PIECE = 1 << 20  # characters judged at a time: a whole big file's tables would take bytes a character
+_WHITESPACE = re.compile(r"[ \t\n\r\f\v]")  # where a token ends (`_SPACE`)
+
+
+def _pieces(text: str, size: int) -> list[tuple[int, int]]:
+    """Consecutive spans of about ``size`` characters tiling ``text``, each cut just after
+    ASCII whitespace: no token of `_gbk_tokens` crosses a cut."""
+    out, start = [], 0
+    while len(text) - start > size:
+        space = _WHITESPACE.search(text, start + size)
+        if space is None:
+            break
+        out.append((start, space.end()))
+        start = space.end()
+    out.append((start, len(text)))
+    return out
+
+
 def repair(text: str) -> tuple[str, list[Repair]]:
     """Repair the losslessly recoverable mojibake in ``text``; return the text and what was repaired.
 
@@ -193,8 +211,14 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     ('Café ——“好”', [])
     """
     found: list[tuple[int, int, str, str]] = []  # (start, end, repaired, kind) in the input
-    kinds = lookup(_char_table(), text)
-    runs = _latin_runs(text, np.flatnonzero((kinds & _LATIN1_LETTER) != 0).tolist())
+    table, pieces = _char_table(), _pieces(text, _PIECE)
+    whole = lookup(table, text) if len(pieces) == 1 else None  # a small text: one lookup for both passes
+
+    def kinds(a: int, b: int) -> np.ndarray:
+        return whole if whole is not None else lookup(table, text[a:b])
+
+    letters = [i for a, b in pieces for i in (np.flatnonzero((kinds(a, b) & _LATIN1_LETTER) != 0) + a).tolist()]
+    runs = _latin_runs(text, letters)
     first = [_from_single_bytes(text[a:b]) for a, b in runs]
     # GB and Big5 bytes decode each other: ties on a short run go to the text's main family.
     weight = {"gb18030": 0, "big5hkscs": 0}
@@ -207,10 +231,20 @@ def repair(text: str) -> tuple[str, list[Repair]]:
             got = _from_single_bytes(text[a:b], prefer)
         if got is not None:
             found.append((a, b, *got))
-    for a, b in _gbk_tokens(kinds, [(a, b) for a, b, _, _ in found]):
-        fixed = _from_gbk(text[a:b])
-        if fixed is not None:
-            found.append((a, b, fixed, "utf8_as_gbk"))
+    repaired = sorted((a, b) for a, b, _, _ in found)
+    first_open = 0  # the first repaired run that does not end before the current piece
+    for a, b in pieces:
+        while first_open < len(repaired) and repaired[first_open][1] <= a:
+            first_open += 1
+        inside = []
+        for x, y in repaired[first_open:]:
+            if x >= b:
+                break
+            inside.append((max(x, a) - a, min(y, b) - a))
+        for start, end in _gbk_tokens(kinds(a, b), inside):
+            fixed = _from_gbk(text[a + start:a + end])
+            if fixed is not None:
+                found.append((a + start, a + end, fixed, "utf8_as_gbk"))
     if not found:
         return text, []
     found.sort()

@@ -147,9 +147,28 @@ def task_size(task: Task) -> int:
 def file_tasks(data: bytes, rel: str, first_index: int, config: Config,
                stem: str | None = None) -> tuple[FileInfo, list[Task]]:
     """Decode and split one file into its articles, without running the per-article stages."""
+    return split_file(*decode_file(data, rel, config), first_index, config, stem)
+
+
+def decode_file(data: bytes, rel: str, config: Config) -> tuple[FileInfo, Decoded | None]:
+    """Decode one file: its record so far, and its text (None when it cannot be decoded).
+
+    Apart from :func:`split_file`, so that a caller can let go of a big file's bytes before
+    splitting it.
+    """
     decoded = decode_bytes(data, config.encoding)
     if isinstance(decoded, Rejected):
-        return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), []
+        return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), None
+    return FileInfo(rel, len(data), decoded.encoding, decoded.detected, decoded.confidence, decoded.method,
+                    decoded.strict, decoded.replacements, 0, line_encodings=decoded.line_encodings), decoded
+
+
+def split_file(info: FileInfo, decoded: Decoded | None, first_index: int, config: Config,
+               stem: str | None = None) -> tuple[FileInfo, list[Task]]:
+    """Split a file decoded by :func:`decode_file` into its articles."""
+    if decoded is None:
+        return info, []
+    rel = info.file
     if is_jsonl(rel):
         out = list(_jsonl_records(decoded, rel, first_index, config, stem or file_id(rel)))
     else:
@@ -161,9 +180,7 @@ def file_tasks(data: bytes, rel: str, first_index: int, config: Config,
             origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, seg.start, seg.end,
                             decoded.method)
             out.append(_task(text, seg, f"{stem}:{n}", origin, first_index + n, repaired_at))
-    info = FileInfo(rel, len(data), decoded.encoding, decoded.detected, decoded.confidence, decoded.method,
-                    decoded.strict, decoded.replacements, len(out),
-                    line_encodings=decoded.line_encodings)
+    info = replace(info, articles=len(out))
     if not out:
         info = replace(info, reason="empty", detail="the file holds no article text")
     return info, out

@@ -23,6 +23,7 @@ A ``source`` group names the outlet; other groups are informative.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -270,14 +271,28 @@ class _Draft:
     has_body: bool = False  # memo: a body line that is not a section heading was seen
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end-without-newline) for every line."""
-    out = []
-    pos = 0
-    for line in text.split("\n"):
-        out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out
+_STRIP = " \t\u3000\xa0\r"
+
+
+def _line_table(text: str) -> tuple[array[int], array[int]]:
+    """Where each line's stripped text starts and ends (equal for a blank line).
+
+    Offsets in two machine-word arrays, not the lines themselves: a big file's lines would
+    take several times the text's own memory as strings and tuples.
+    """
+    starts, ends = array("q"), array("q")
+    find, pos = text.find, 0
+    while True:
+        nl = find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        raw = text[pos:end]
+        s = raw.strip(_STRIP)
+        lead = pos + (raw.find(s[0]) if s else 0)
+        starts.append(lead)
+        ends.append(lead + len(s))
+        if nl < 0:
+            return starts, ends
+        pos = nl + 1
 
 
 _QUOTES = " \t\u3000\xa0“”\"'「」『』《》"
@@ -419,13 +434,11 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
     section_re = table.structure("md_section")
     tag_re = table.structure("tag_line")
     title_re = table.structure("title_line")
-    lines = _lines(text)
-    # Stripped line text and its offset in the line, computed once.
-    stripped: list[tuple[str, int]] = []
-    for a, b in lines:
-        raw = text[a:b]
-        s = raw.strip(" \t\u3000\xa0\r")
-        stripped.append((s, raw.find(s[0]) if s else 0))
+    starts, ends = _line_table(text)
+    count = len(starts)
+
+    def line(i: int) -> str:
+        return text[starts[i]:ends[i]]
 
     drafts: list[_Draft] = []
     tag_lines: dict[int, tuple[str, ...]] = {}
@@ -435,8 +448,8 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
     attach: _Draft | None = None  # the article a following credit line may still join
 
     def next_nonblank(i: int) -> int | None:
-        for j in range(i + 1, len(lines)):
-            if stripped[j][0]:
+        for j in range(i + 1, count):
+            if ends[j] > starts[j]:
                 return j
         return None
 
@@ -451,7 +464,7 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         return section_re is not None and bool(section_re.match(s))
 
     def is_title_like(i: int) -> bool:
-        s = stripped[i][0]
+        s = line(i)
         if title_re is None or len(s) > config.max_title_chars or not title_re.match(s):
             return False
         if s.startswith("#") or match.any(s):
@@ -459,7 +472,7 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         j = next_nonblank(i)
         if j is None:
             return False
-        nxt = stripped[j][0]
+        nxt = line(j)
         return not (is_tag(nxt) or heading(nxt))
 
     def opens_next(i: int) -> bool:
@@ -467,7 +480,7 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         j = next_nonblank(i)
         if j is None:
             return False
-        nxt = stripped[j][0]
+        nxt = line(j)
         return bool(match.start(nxt) or match.start_line(nxt))
 
     def open_draft() -> _Draft:
@@ -478,7 +491,7 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
     def has_body(d: _Draft) -> bool:
         """Whether the article already has a line that is not a section heading."""
         if not d.has_body:
-            d.has_body = any(not is_section(stripped[j][0]) for j in d.lines)
+            d.has_body = any(not is_section(line(j)) for j in d.lines)
         return d.has_body
 
     def set_title(d: _Draft, i: int, start: int, end: int, marker: str) -> None:
@@ -486,11 +499,11 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         d.title_line = i
         d.markers.append(marker)
 
-    for i, (a, _) in enumerate(lines):
-        s, lead = stripped[i]
-        if not s:
+    for i in range(count):
+        at = starts[i]
+        if ends[i] == at:
             continue
-        at = a + lead
+        s = line(i)
         if is_tag(s):
             attach = None
             found = tuple(t for t in re.split(r"[#\s]+", s) if t)
@@ -561,16 +574,12 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         credit_idx = [j for j, _ in d.credit_lines]
         first = min([*body_lines, *credit_idx, *([d.title_line] if d.title_line is not None else [])])
         last_line = max([*body_lines, *credit_idx, first])
-        start, end = lines[first][0] + stripped[first][1], lines[last_line][0] + stripped[last_line][1] \
-            + len(stripped[last_line][0])
-        credits = [Credit(lines[j][0] + stripped[j][1], lines[j][0] + stripped[j][1] + len(stripped[j][0]), name, True)
-                   for j, name in d.credit_lines]
+        start, end = starts[first], ends[last_line]
+        credits = [Credit(starts[j], ends[j], name, True) for j, name in d.credit_lines]
         credits.extend(d.end_credits)
         if body_lines:
-            body_start = lines[body_lines[0]][0] + stripped[body_lines[0]][1]
-            last = body_lines[-1]
-            body_end = d.end_credits[0].start if d.end_credits else lines[last][0] + stripped[last][1] \
-                + len(stripped[last][0])
+            body_start = starts[body_lines[0]]
+            body_end = d.end_credits[0].start if d.end_credits else ends[body_lines[-1]]
         else:
             body_start = body_end = end
         segments.append(Segment(
@@ -579,8 +588,7 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
             tags=d.tags, credits=tuple(sorted(credits, key=lambda c: c.start)),
         ))
     for i, found in tag_lines.items():
-        a = lines[i][0] + stripped[i][1]
-        segments.append(Segment(kind="tag", start=a, end=a + len(stripped[i][0]), tags=found))
+        segments.append(Segment(kind="tag", start=starts[i], end=ends[i], tags=found))
     return _fill_gaps(text, sorted(segments, key=lambda s: s.start))
 
 
