@@ -379,3 +379,23 @@ def test_lookup_in_chunks_is_a_lookup(text: str, chunk: int) -> None:
 def test_control_bytes_counted_in_chunks_are_all_counted(data: bytes, chunk: int) -> None:
     controls = [b for b in data if (b < 0x20 and b not in b"\t\n\v\f\r\x1a\x1b") or b == 0x7F]
     assert toolkit.decode._count_controls(data, chunk) == len(controls)
+
+
+_UTF8_PIECES = st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20).map(str.encode)
+                        | st.sampled_from([b"\xef\xbb\xbf", b"\x00", b"\x01\x02", b"\xff\xfe", b"\xe4\xb8", b"\xd6\xd0"]),
+                        max_size=8).map(b"".join)
+
+
+@given(_UTF8_PIECES, st.integers(1, 9))
+def test_utf8_decoded_as_read_is_decoded_whole(data: bytes, chunk: int) -> None:
+    got = toolkit.decode.decode_utf8_chunks(data[k:k + chunk] for k in range(0, len(data), chunk))
+    if got is not None:
+        assert got == decode_bytes(data)
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_characters="\ufeff", exclude_categories=["Cc"]), min_size=1),
+       st.integers(1, 9))
+def test_plain_utf8_is_decoded_as_read(text: str, chunk: int) -> None:
+    data = text.encode("utf-8")
+    got = toolkit.decode.decode_utf8_chunks(data[k:k + chunk] for k in range(0, len(data), chunk))
+    assert got == decode_bytes(data) and got is not None and got.text == text

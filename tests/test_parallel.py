@@ -199,3 +199,35 @@ def test_batches_tile_the_tasks_in_order(monkeypatch: pytest.MonkeyPatch) -> Non
 class _Sized:
     def __init__(self, n: int) -> None:
         self.n = n
+
+
+def test_big_plain_utf8_files_decoded_as_read_give_the_same_output(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _bigger(tmp_path / "in")
+    _corpus(root / "more")
+    text = TRAD.read_text(encoding="utf-8")
+    (root / "bom.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (root / "nul.txt").write_bytes(text.encode("utf-8") + b"\x00")
+    (root / "wide.txt").write_bytes(text.encode("utf-16-le"))
+    (root / "cut.txt").write_bytes(text.encode("utf-8") + "中".encode()[:2])  # a character cut short
+    (root / "zipped").write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))  # gzip, by content only
+    (root / "controls.txt").write_bytes(text.encode("utf-8") + b"\x01" * 4000)
+    io.run_clean(io.discover([str(root)]), tmp_path / "whole", Config(), jobs=1)
+    streamed: list[str] = []
+    real = io.decode_utf8_chunks
+
+    def counted(chunks: Iterator[bytes]) -> Any:
+        decoded = real(chunks)
+        if decoded is not None:
+            streamed.append(decoded.text[:4])
+        return decoded
+
+    monkeypatch.setattr(io, "decode_utf8_chunks", counted)
+    monkeypatch.setattr(io, "STREAM_BYTES", 0)
+    monkeypatch.setattr(io, "_READ", 5)  # chunks end inside characters
+    io.run_clean(io.discover([str(root)]), tmp_path / "streamed", Config(), jobs=1)
+    assert _tree(tmp_path / "streamed") == _tree(tmp_path / "whole")
+    others = {"bom.txt", "nul.txt", "wide.txt", "cut.txt", "zipped", "controls.txt", "simp-gbk.txt", "b.txt.gz",
+              "empty.txt", "binary.bin"}
+    plain = [p for p in root.rglob("*") if p.is_file() and p.name not in others]
+    assert len(streamed) == len(plain) > 40

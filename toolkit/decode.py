@@ -26,6 +26,7 @@ import codecs
 import functools
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -522,6 +523,37 @@ strict=True, replacements=0, line_encodings=())
     if text is not None:
         return Decoded(text, _UTF8, None, 1.0, "utf8", True, 0)
     return _by_detection(data)
+
+
+def decode_utf8_chunks(chunks: Iterable[bytes]) -> Decoded | None:
+    """:func:`decode_bytes` of the concatenated ``chunks`` when they are plain UTF-8 (no BOM,
+    no NUL, few control bytes: a big file's usual case), decoded as they come, so the bytes
+    need not be held whole beside the text; None for anything else (decode those whole).
+
+    >>> decode_utf8_chunks([b"\\xe4\\xb8", b"\\xad\\xe6\\x96\\x87"]).text, decode_utf8_chunks([b"\\xd6\\xd0"])
+    ('中文', None)
+    """
+    decoder = codecs.getincrementaldecoder(_UTF8)()
+    parts: list[str] = []
+    size = controls = 0
+    for chunk in chunks:
+        if b"\x00" in chunk:
+            return None
+        size += len(chunk)
+        controls += _count_controls(chunk)
+        try:
+            parts.append(decoder.decode(chunk))
+        except UnicodeDecodeError:
+            return None
+    try:
+        parts.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return None
+    text = "".join(parts)
+    # Of the BOMs only UTF-8's is valid UTF-8 without a NUL; it decodes to U+FEFF.
+    if not size or text.startswith("\ufeff") or controls / size > _BINARY_CONTROL_SHARE:
+        return None  # empty, BOM-marked or binary-looking: the whole-file path decides
+    return Decoded(text, _UTF8, None, 1.0, "utf8", True, 0)
 
 
 def _by_bom(data: bytes) -> Decoded | None:

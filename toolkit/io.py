@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from . import dedup, diff, report
 from .config import Config
-from .decode import Rejected, decode_bytes
+from .decode import Decoded, Rejected, decode_bytes, decode_utf8_chunks
 from .errors import ConfigError, InputError, OutputError
 from .pipeline import (
     ArticleTask,
@@ -41,6 +41,7 @@ from .pipeline import (
     Settled,
     Task,
     decode_file,
+    decoded_info,
     deduplicate,
     file_id,
     file_record,
@@ -126,6 +127,36 @@ def read_input(f: InputFile) -> bytes:
         except (EOFError, gzip.BadGzipFile, zlib.error) as err:
             raise OSError(f"not a readable gzip file ({err})") from None
     return data
+
+
+# A plain file at least this big is decoded as it is read when it is plain UTF-8: its bytes
+# and its text are never held whole at once.
+STREAM_BYTES = 1 << 25
+_READ = 1 << 24
+
+
+def _read_utf8(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
+    """(size, text) of a big plain UTF-8 file, decoded a chunk at a time as :func:`decode_bytes`
+    would decode it whole; None for any other input (read it with :func:`read_input`)."""
+    if f.path is None or f.error is not None or config.encoding is not None or f.rel.endswith(".gz"):
+        return None
+    info = f.path.stat()
+    if not stat.S_ISREG(info.st_mode) or info.st_size < STREAM_BYTES:
+        return None
+    size = 0
+    with open(f.path, "rb") as fh:
+        if fh.read(2) == b"\x1f\x8b":
+            return None  # gzip by content
+        fh.seek(0)
+
+        def chunks() -> Iterator[bytes]:
+            nonlocal size
+            while chunk := fh.read(_READ):
+                size += len(chunk)
+                yield chunk
+
+        decoded = decode_utf8_chunks(chunks())
+    return None if decoded is None else (size, decoded)
 
 
 def cannot_read(f: InputFile, err: OSError) -> str:
@@ -232,15 +263,22 @@ def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
 def _work(job: _Job) -> _Done:
     """Read, decode and split one file; process its articles here, or cut them into batches."""
     f, config = job.file, job.config
+    decoded: Decoded | None
     try:
-        data = job.data if job.data is not None else read_input(f)
+        streamed = _read_utf8(f, config) if job.data is None else None
+        if streamed is None:
+            data = job.data if job.data is not None else read_input(f)
     except OSError as err:
         msg = cannot_read(f, err)
         info = FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg)
         return _Done(f, info, msg, 0, 0, (), (), ())
-    info, decoded = decode_file(data, f.rel, config)
-    size = len(data)
-    del data  # a big file's bytes are not needed to split its text
+    if streamed is not None:
+        size, decoded = streamed
+        info = decoded_info(f.rel, size, decoded)
+    else:
+        info, decoded = decode_file(data, f.rel, config)
+        size = len(data)
+        del data  # a big file's bytes are not needed to split its text
     info, tasks = split_file(info, decoded, 0, config, f.stem)
     del decoded
     groups = _groups(tasks, job.batch_chars)

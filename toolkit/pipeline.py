@@ -159,8 +159,13 @@ def decode_file(data: bytes, rel: str, config: Config) -> tuple[FileInfo, Decode
     decoded = decode_bytes(data, config.encoding)
     if isinstance(decoded, Rejected):
         return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), None
-    return FileInfo(rel, len(data), decoded.encoding, decoded.detected, decoded.confidence, decoded.method,
-                    decoded.strict, decoded.replacements, 0, line_encodings=decoded.line_encodings), decoded
+    return decoded_info(rel, len(data), decoded), decoded
+
+
+def decoded_info(rel: str, size: int, decoded: Decoded) -> FileInfo:
+    """The record of a file of ``size`` bytes decoded as ``decoded``, before it is split."""
+    return FileInfo(rel, size, decoded.encoding, decoded.detected, decoded.confidence, decoded.method,
+                    decoded.strict, decoded.replacements, 0, line_encodings=decoded.line_encodings)
 
 
 def split_file(info: FileInfo, decoded: Decoded | None, first_index: int, config: Config,
