@@ -14,6 +14,7 @@ from toolkit.split import (
     Marker,
     _Hit,
     _lead_positions,
+    _line_table,
     _Matcher,
     body_text,
     describe,
@@ -499,3 +500,15 @@ def test_split_command_rejects_a_bad_pattern(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["split", "--config", str(cfg), "-"], input="x")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: marker 'mine': invalid pattern '（[^）': unterminated character set")
+
+
+@given(st.text(st.sampled_from("甲 \t\u3000\xa0\r\n"), max_size=40) | st.lists(PIECES, max_size=20).map("".join))
+def test_line_table_is_each_lines_stripped_span(text: str) -> None:
+    starts, ends = _line_table(text)
+    expected, pos = [], 0
+    for raw in text.split("\n"):
+        s = raw.strip(" \t\u3000\xa0\r")
+        lead = pos + (raw.find(s[0]) if s else 0)
+        expected.append((lead, lead + len(s)))
+        pos += len(raw) + 1
+    assert list(zip(starts, ends, strict=True)) == expected

@@ -46,6 +46,7 @@ from .pipeline import (
     file_id,
     file_record,
     process_file,
+    repair_file,
     run_task,
     settle,
     split_file,
@@ -260,26 +261,26 @@ def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
         return _Job(replace(f, error=str(err.strerror or err)), None, config, spill, batch_chars)
 
 
+def _decoded(job: _Job) -> tuple[FileInfo, Decoded | None]:
+    """Read and decode one file; the bytes are gone when this returns."""
+    streamed = _read_utf8(job.file, job.config) if job.data is None else None
+    if streamed is not None:
+        return decoded_info(job.file.rel, *streamed), streamed[1]
+    return decode_file(job.data if job.data is not None else read_input(job.file), job.file.rel, job.config)
+
+
 def _work(job: _Job) -> _Done:
     """Read, decode and split one file; process its articles here, or cut them into batches."""
     f, config = job.file, job.config
-    decoded: Decoded | None
     try:
-        streamed = _read_utf8(f, config) if job.data is None else None
-        if streamed is None:
-            data = job.data if job.data is not None else read_input(f)
+        info, decoded = _decoded(job)
     except OSError as err:
         msg = cannot_read(f, err)
         info = FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg)
         return _Done(f, info, msg, 0, 0, (), (), ())
-    if streamed is not None:
-        size, decoded = streamed
-        info = decoded_info(f.rel, size, decoded)
-    else:
-        info, decoded = decode_file(data, f.rel, config)
-        size = len(data)
-        del data  # a big file's bytes are not needed to split its text
-    info, tasks = split_file(info, decoded, 0, config, f.stem)
+    size = info.size
+    decoded, repaired_at = repair_file(f.rel, decoded)  # a damaged text is let go before splitting
+    info, tasks = split_file(info, decoded, 0, config, f.stem, repaired_at)
     del decoded
     groups = _groups(tasks, job.batch_chars)
     if len(groups) <= 1:

@@ -248,19 +248,31 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     if not found:
         return text, []
     found.sort()
-    parts: list[str] = []
+    kept: list[tuple[int, int, str]] = []  # (start, end) of text kept, then the repaired run after it
     repairs: list[Repair] = []
-    pos = 0
-    length = 0
+    pos = length = 0
     for start, end, fixed, kind in found:
-        parts.append(text[pos:start])
         length += start - pos
-        parts.append(fixed)
         repairs.append(Repair(length, length + len(fixed), text[start:end], kind))
         length += len(fixed)
+        kept.append((pos, start, fixed))
         pos = end
-    parts.append(text[pos:])
-    return "".join(parts), repairs
+    kept.append((pos, len(text), ""))
+    return _assemble(text, kept), repairs
+
+
+def _assemble(text: str, kept: list[tuple[int, int, str]]) -> str:
+    """The kept spans of ``text``, each followed by its string."""
+    if len(text) <= _PIECE:
+        return "".join(part for a, b, after in kept for part in (text[a:b], after))
+    # A big text grows a piece at a time: slices of it all at once would be a second copy
+    # beside the result (CPython extends a string nothing else refers to in place).
+    out = ""
+    for a, b, after in kept:
+        for k in range(a, b, _PIECE):
+            out += text[k:min(k + _PIECE, b)]
+        out += after
+    return out
 
 
 def _bursts(at: np.ndarray) -> int:

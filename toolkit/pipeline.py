@@ -168,17 +168,28 @@ def decoded_info(rel: str, size: int, decoded: Decoded) -> FileInfo:
                     decoded.strict, decoded.replacements, 0, line_encodings=decoded.line_encodings)
 
 
+def repair_file(rel: str, decoded: Decoded | None) -> tuple[Decoded | None, list[int]]:
+    """A text file's mojibake repaired (JSON Lines are repaired record by record): the text,
+    and where its repairs start."""
+    if decoded is None or is_jsonl(rel):
+        return decoded, []
+    text, repairs = mojibake.repair(decoded.text)
+    return replace(decoded, text=text), [r.start for r in repairs]
+
+
 def split_file(info: FileInfo, decoded: Decoded | None, first_index: int, config: Config,
-               stem: str | None = None) -> tuple[FileInfo, list[Task]]:
-    """Split a file decoded by :func:`decode_file` into its articles."""
+               stem: str | None = None, repaired_at: list[int] | None = None) -> tuple[FileInfo, list[Task]]:
+    """Split a file decoded by :func:`decode_file` into its articles; ``repaired_at`` is given
+    when :func:`repair_file` already ran (a caller that lets the damaged text go first)."""
+    if repaired_at is None:
+        decoded, repaired_at = repair_file(info.file, decoded)
     if decoded is None:
         return info, []
     rel = info.file
     if is_jsonl(rel):
         out = list(_jsonl_records(decoded, rel, first_index, config, stem or file_id(rel)))
     else:
-        text, repairs = mojibake.repair(decoded.text)
-        repaired_at = [r.start for r in repairs]
+        text = decoded.text
         stem = stem or file_id(rel)
         out = []
         for n, seg in enumerate(s for s in find_segments(text, config.split) if s.kind == "article"):
