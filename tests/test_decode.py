@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import toolkit.decode
@@ -386,6 +386,9 @@ _UTF8_PIECES = st.lists(st.text(st.characters(codec="utf-8", exclude_characters=
                         max_size=8).map(b"".join)
 
 
+# UTF-16 of common characters whose code units are two printable ASCII bytes, and 一 (00 4E): valid
+# UTF-8 with a single NUL, which decode_bytes reads as UTF-16.
+@example("丢两严並丧个丫中丰串临丸丹为主丽举乃久么义之乌乍乎乏乐乒乓乔乖乘乙九乞也习乡书乩一".encode("utf-16-le"), 3)
 @given(_UTF8_PIECES, st.integers(1, 9))
 def test_utf8_decoded_as_read_is_decoded_whole(data: bytes, chunk: int) -> None:
     got = toolkit.decode.decode_utf8_chunks(data[k:k + chunk] for k in range(0, len(data), chunk))

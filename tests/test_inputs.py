@@ -300,9 +300,3 @@ def test_every_command_warns_about_a_corrupt_gzip_and_goes_on(tmp_path: Path, co
     if command[0] != "clean":
         assert "跨国车企拥抱中国技术" in result.stdout
 
-
-@given(st.text(st.sampled_from("ab\n\r中")))
-def test_json_lines_are_read_as_split_lines(text: str) -> None:
-    from toolkit.pipeline import _lines
-
-    assert list(_lines(text)) == text.split("\n")

@@ -331,8 +331,10 @@ def test_a_big_text_is_repaired_piece_by_piece_as_in_one_go(text: str, size: int
     pieces = toolkit.mojibake._pieces(text, size)
     assert "".join(text[a:b] for a, b in pieces) == text
     assert all(text[b - 1] in " \t\n\r\f\v" for _, b in pieces[:-1])  # no token crosses a cut
+    assert len(pieces) > 1 or not re.search(r"[ \t\n\r\f\v]", text[size:])  # cut wherever it can be
+    original = toolkit.mojibake._PIECE
     try:
         toolkit.mojibake._PIECE = size
         assert repair(text) == whole
     finally:
-        toolkit.mojibake._PIECE = 1 << 20
+        toolkit.mojibake._PIECE = original

@@ -212,22 +212,27 @@ def test_big_plain_utf8_files_decoded_as_read_give_the_same_output(tmp_path: Pat
     (root / "cut.txt").write_bytes(text.encode("utf-8") + "中".encode()[:2])  # a character cut short
     (root / "zipped").write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))  # gzip, by content only
     (root / "controls.txt").write_bytes(text.encode("utf-8") + b"\x01" * 4000)
-    io.run_clean(io.discover([str(root)]), tmp_path / "whole", Config(), jobs=1)
-    streamed: list[str] = []
+    (root / "plain.gz").write_bytes(text.encode("utf-8"))  # named gzip, not gzip: unreadable
+    gbk = Config(encoding="gb18030")  # a codec given: nothing is streamed
+    for name, config in (("whole", Config()), ("whole-gbk", gbk)):
+        io.run_clean(io.discover([str(root)]), tmp_path / name, config, jobs=1)
+    streamed = 0
     real = io.decode_utf8_chunks
 
     def counted(chunks: Iterator[bytes]) -> Any:
+        nonlocal streamed
         decoded = real(chunks)
-        if decoded is not None:
-            streamed.append(decoded.text[:4])
+        streamed += decoded is not None
         return decoded
 
     monkeypatch.setattr(io, "decode_utf8_chunks", counted)
     monkeypatch.setattr(io, "STREAM_BYTES", 0)
     monkeypatch.setattr(io, "_READ", 5)  # chunks end inside characters
+    io.run_clean(io.discover([str(root)]), tmp_path / "streamed-gbk", gbk, jobs=1)
+    assert _tree(tmp_path / "streamed-gbk") == _tree(tmp_path / "whole-gbk") and not streamed
     io.run_clean(io.discover([str(root)]), tmp_path / "streamed", Config(), jobs=1)
     assert _tree(tmp_path / "streamed") == _tree(tmp_path / "whole")
-    others = {"bom.txt", "nul.txt", "wide.txt", "cut.txt", "zipped", "controls.txt", "simp-gbk.txt", "b.txt.gz",
-              "empty.txt", "binary.bin"}
+    others = {"bom.txt", "nul.txt", "wide.txt", "cut.txt", "zipped", "controls.txt", "plain.gz", "simp-gbk.txt",
+              "b.txt.gz", "empty.txt", "binary.bin"}
     plain = [p for p in root.rglob("*") if p.is_file() and p.name not in others]
-    assert len(streamed) == len(plain) > 40
+    assert streamed == len(plain) > 40

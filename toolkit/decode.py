@@ -37,7 +37,7 @@ from .tables import CJK_RANGES, CJK_RE
 
 __all__ = [
     "CJK_FLAG", "COMMON_FLAG", "Decoded", "Rejected", "best_chinese", "chinese_score", "common_chars", "count_matches",
-    "decode_bytes", "flag_table",
+    "decode_bytes", "decode_utf8_chunks", "flag_table",
 ]
 
 

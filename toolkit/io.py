@@ -8,6 +8,7 @@ never leaves a half-written file under a final name.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import multiprocessing
@@ -146,8 +147,9 @@ def _read_utf8(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
         return None
     size = 0
     with open(f.path, "rb") as fh:
-        if fh.read(2) == b"\x1f\x8b":
-            return None  # gzip by content
+        head = fh.read(3)
+        if head.startswith(b"\x1f\x8b") or head == codecs.BOM_UTF8:
+            return None  # gzip by content, or a BOM: the chunked decoder would refuse them at the end
         fh.seek(0)
 
         def chunks() -> Iterator[bytes]:
@@ -262,7 +264,8 @@ def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
 
 
 def _decoded(job: _Job) -> tuple[FileInfo, Decoded | None]:
-    """Read and decode one file; the bytes are gone when this returns."""
+    """Read and decode one file; a file's bytes are gone when this returns (standard input's
+    stay with its job)."""
     streamed = _read_utf8(job.file, job.config) if job.data is None else None
     if streamed is not None:
         return decoded_info(job.file.rel, *streamed), streamed[1]

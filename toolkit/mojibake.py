@@ -177,13 +177,13 @@ def _gbk_tokens(kinds: np.ndarray, repaired: Iterable[tuple[int, int]]) -> list[
     return list(zip(starts[tried].tolist(), ends[tried].tolist(), strict=True))
 
 
-_PIECE = 1 << 20  # characters judged at a time: a whole big file's tables would take bytes a character
+_PIECE = 1 << 20  # characters judged at a time: tables of a whole big file take several bytes a character
 _WHITESPACE = re.compile(r"[ \t\n\r\f\v]")  # where a token ends (`_SPACE`)
 
 
 def _pieces(text: str, size: int) -> list[tuple[int, int]]:
     """Consecutive spans of about ``size`` characters tiling ``text``, each cut just after
-    ASCII whitespace: no token of `_gbk_tokens` crosses a cut."""
+    ASCII whitespace: no token of `_gbk_tokens` crosses a cut (a text without any stays whole)."""
     out, start = [], 0
     while len(text) - start > size:
         space = _WHITESPACE.search(text, start + size)
