@@ -149,7 +149,7 @@ def _read_utf8(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
     with open(f.path, "rb") as fh:
         head = fh.read(3)
         if head.startswith(b"\x1f\x8b") or head == codecs.BOM_UTF8:
-            return None  # gzip by content, or a BOM: the chunked decoder would refuse them at the end
+            return None  # gzip by content, or a BOM: for the whole-file path, before a wasted pass
         fh.seek(0)
 
         def chunks() -> Iterator[bytes]:
@@ -283,7 +283,7 @@ def _work(job: _Job) -> _Done:
         return _Done(f, info, msg, 0, 0, (), (), ())
     size = info.size
     decoded, repaired_at = repair_file(f.rel, decoded)  # a damaged text is let go before splitting
-    info, tasks = split_file(info, decoded, 0, config, f.stem, repaired_at)
+    info, tasks = split_file(info, decoded, repaired_at, 0, config, f.stem)
     del decoded
     groups = _groups(tasks, job.batch_chars)
     if len(groups) <= 1:

@@ -147,15 +147,13 @@ def task_size(task: Task) -> int:
 def file_tasks(data: bytes, rel: str, first_index: int, config: Config,
                stem: str | None = None) -> tuple[FileInfo, list[Task]]:
     """Decode and split one file into its articles, without running the per-article stages."""
-    return split_file(*decode_file(data, rel, config), first_index, config, stem)
+    info, decoded = decode_file(data, rel, config)
+    decoded, repaired_at = repair_file(rel, decoded)
+    return split_file(info, decoded, repaired_at, first_index, config, stem)
 
 
 def decode_file(data: bytes, rel: str, config: Config) -> tuple[FileInfo, Decoded | None]:
-    """Decode one file: its record so far, and its text (None when it cannot be decoded).
-
-    Apart from :func:`split_file`, so that a caller can let go of a big file's bytes before
-    splitting it.
-    """
+    """Decode one file: its record so far, and its text (None when it cannot be decoded)."""
     decoded = decode_bytes(data, config.encoding)
     if isinstance(decoded, Rejected):
         return FileInfo(rel, len(data), None, None, None, None, False, 0, 0, decoded.reason, decoded.detail), None
@@ -177,12 +175,10 @@ def repair_file(rel: str, decoded: Decoded | None) -> tuple[Decoded | None, list
     return replace(decoded, text=text), [r.start for r in repairs]
 
 
-def split_file(info: FileInfo, decoded: Decoded | None, first_index: int, config: Config,
-               stem: str | None = None, repaired_at: list[int] | None = None) -> tuple[FileInfo, list[Task]]:
-    """Split a file decoded by :func:`decode_file` into its articles; ``repaired_at`` is given
-    when :func:`repair_file` already ran (a caller that lets the damaged text go first)."""
-    if repaired_at is None:
-        decoded, repaired_at = repair_file(info.file, decoded)
+def split_file(info: FileInfo, decoded: Decoded | None, repaired_at: list[int], first_index: int, config: Config,
+               stem: str | None = None) -> tuple[FileInfo, list[Task]]:
+    """Split a file decoded by :func:`decode_file` and repaired by :func:`repair_file` into its
+    articles (apart, so that a caller can let the bytes, then the damaged text, go first)."""
     if decoded is None:
         return info, []
     rel = info.file
