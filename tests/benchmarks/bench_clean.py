@@ -131,8 +131,10 @@ class CorpusInfo:
     size: int
 
 
-def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000) -> CorpusInfo:
-    """Write about ``size`` bytes of corpus files under ``root`` (deterministic for a seed)."""
+def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000,
+                 one_file: bool = False) -> CorpusInfo:
+    """Write about ``size`` bytes of corpus files under ``root`` (deterministic for a seed); with
+    ``one_file``, a single file of about ``size`` bytes in UTF-8 (whatever its encoding)."""
     import opencc
 
     to_tw = opencc.OpenCC("s2twp")
@@ -144,8 +146,8 @@ def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000
     while written < size:
         trad = rng.random() < 0.33
         parts: list[str] = []
-        chars = 0
-        while chars < file_chars:
+        chars = utf8 = 0
+        while (utf8 < size) if one_file else (chars < file_chars):
             if recent and rng.random() < 0.05:
                 title, paras = rng.choice(recent)
                 paras = _edit(paras, rng)
@@ -157,6 +159,7 @@ def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000
             body = "\n\n".join(paras)
             parts.append(f"{title}\n\n{body} ({source})\n")
             chars += len(body)
+            utf8 += len(parts[-1].encode("utf-8")) + 1
             n_articles += 1
         text = "\n".join(parts)
         if trad:
@@ -175,6 +178,8 @@ def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000
         path.write_bytes(data)
         written += path.stat().st_size
         n_files += 1
+        if one_file:
+            break
     return CorpusInfo(root, n_files, n_articles, planted, written)
 
 
@@ -421,7 +426,7 @@ def one_file(work: Path, size_mb: float, args: argparse.Namespace) -> None:
     """``clean`` on a corpus of ``size_mb`` written as one file, with ``--jobs N`` (and 1)."""
     root = work / f"corpus-{size_mb:g}mb-s{args.seed}-one"
     if not root.exists():
-        write_corpus(root, int(size_mb * MB), args.seed, file_chars=int(size_mb * MB / 3))  # 3 bytes a character
+        write_corpus(root, int(size_mb * MB), args.seed, one_file=True)
     [path] = _files(root)
     size = path.stat().st_size
     outs = []
