@@ -299,4 +299,3 @@ def test_every_command_warns_about_a_corrupt_gzip_and_goes_on(tmp_path: Path, co
         "(Compressed file ended before the end-of-stream marker was reached)"]
     if command[0] != "clean":
         assert "跨国车企拥抱中国技术" in result.stdout
-

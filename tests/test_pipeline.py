@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from toolkit import mojibake, pipeline
 from toolkit.config import Config, ScriptConfig
@@ -58,8 +56,3 @@ def test_repair_is_the_last_step_and_only_touches_the_spans() -> None:
             before = pipeline.replay(_bodies(TRAD.read_bytes(), config)[item.doc.index], item.doc.steps, config)
             assert [(a, b) for a, b in zip(before, rec["text"], strict=True) if a != b] == [("里", "裡")]
     assert len(repaired) == 1
-
-
-@given(st.text(st.sampled_from("ab\n\r中")))
-def test_json_lines_are_read_as_split_lines(text: str) -> None:
-    assert list(pipeline._lines(text)) == text.split("\n")

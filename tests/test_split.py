@@ -19,6 +19,7 @@ from toolkit.split import (
     body_text,
     describe,
     find_segments,
+    lines,
     marker_table,
 )
 
@@ -512,3 +513,8 @@ def test_line_table_is_each_lines_stripped_span(text: str) -> None:
         expected.append((lead, lead + len(s)))
         pos += len(raw) + 1
     assert list(zip(starts, ends, strict=True)) == expected
+
+
+@given(st.text(st.sampled_from("ab\n\r中")))
+def test_lines_are_the_split_lines(text: str) -> None:
+    assert list(lines(text)) == text.split("\n")

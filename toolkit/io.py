@@ -131,8 +131,8 @@ def read_input(f: InputFile) -> bytes:
     return data
 
 
-# A plain file at least this big is decoded as it is read when it is plain UTF-8: its bytes
-# and its text are never held whole at once.
+# A regular file at least this big is decoded as it is read when it is plain UTF-8: its bytes
+# and its whole text are never held at once.
 STREAM_BYTES = 1 << 25
 _READ = 1 << 24
 

@@ -23,7 +23,7 @@ from .models import Document, Origin, Removal, Span, Step
 from .normalize import normalize
 from .normalize import replay as replay_fixers
 from .quality import explain, signals, verdict
-from .split import Segment, body_text, find_segments
+from .split import Segment, body_text, find_segments, lines
 
 SCHEMA = 1
 CONTEXT = 12  # characters of raw text kept on each side of a script candidate for the report
@@ -240,7 +240,7 @@ def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
                                                   mixed_candidates=0, **mojibake.signals(text)))
         return Processed(doc, script.detect(""), Removal(reason, detail), "")
 
-    for line_no, line in enumerate(_lines(decoded.text), 1):
+    for line_no, line in enumerate(lines(decoded.text), 1):
         if not line.strip():
             continue  # blank lines are not records
         problem = None
@@ -275,19 +275,6 @@ def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
             doc_id = f"{stem}:{line_no}" if len(segs) == 1 else f"{stem}:{line_no}.{k}"
             yield _task(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repaired_at, meta)
             index += 1
-
-
-def _lines(text: str) -> Iterator[str]:
-    """``text.split("\\n")`` one line at a time: a big file's lines are never all held at once.
-
-    >>> list(_lines("a\\n\\nb")), list(_lines(""))
-    (['a', '', 'b'], [''])
-    """
-    pos = 0
-    while (end := text.find("\n", pos)) >= 0:
-        yield text[pos:end]
-        pos = end + 1
-    yield text[pos:]
 
 
 def _reject_constant(name: str) -> Any:

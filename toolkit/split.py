@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -281,18 +281,27 @@ def _line_table(text: str) -> tuple[array[int], array[int]]:
     take several times the text's own memory as strings and tuples.
     """
     starts, ends = array("q"), array("q")
-    find, pos = text.find, 0
-    while True:
-        nl = find("\n", pos)
-        end = len(text) if nl < 0 else nl
-        raw = text[pos:end]
+    pos = 0
+    for raw in lines(text):
         s = raw.strip(_STRIP)
         lead = pos + (raw.find(s[0]) if s else 0)
         starts.append(lead)
         ends.append(lead + len(s))
-        if nl < 0:
-            return starts, ends
-        pos = nl + 1
+        pos += len(raw) + 1
+    return starts, ends
+
+
+def lines(text: str) -> Iterator[str]:
+    """``text.split("\\n")`` one line at a time: a big file's lines are never all held at once.
+
+    >>> list(lines("a\\n\\nb")), list(lines(""))
+    (['a', '', 'b'], [''])
+    """
+    pos = 0
+    while (end := text.find("\n", pos)) >= 0:
+        yield text[pos:end]
+        pos = end + 1
+    yield text[pos:]
 
 
 _QUOTES = " \t\u3000\xa0“”\"'「」『』《》"
