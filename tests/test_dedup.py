@@ -27,6 +27,7 @@ from toolkit.dedup import (
     matching_view,
     permutations,
     prepare,
+    prepare_many,
     shingle_hashes,
     signature,
     signature_values,
@@ -194,6 +195,31 @@ def test_signature_in_blocks_is_bit_identical_to_datasketch() -> None:
     assert np.array_equal(signature_values(hashes, permutations(128, 1)), theirs.hashvalues)
     empty = signature_values(np.empty(0, dtype=np.uint32), permutations(128, 1))
     assert empty.tolist() == [2**32 - 1] * 128
+
+
+def same_prepared(ours: list[dedup.Prepared], theirs: list[dedup.Prepared]) -> bool:
+    return len(ours) == len(theirs) and all(
+        a.key == b.key and a.view == b.view and (a.bands is None) == (b.bands is None)
+        and (a.bands is None or np.array_equal(a.bands, b.bands)) for a, b in zip(ours, theirs, strict=True))
+
+
+@settings(max_examples=60)
+@given(st.lists(st.text(alphabet=st.sampled_from("甲乙丙丁戊己庚辛壬癸ab1𠀀"), max_size=40), max_size=12),
+       st.integers(1, 8), st.integers(1, 12))
+def test_views_prepared_together_are_prepared_one_by_one(views: list[str], ngram: int, min_shingles: int) -> None:
+    # Empty and short views, repeats within and across views, every window width.
+    cfg = DedupConfig(ngram=ngram, min_shingles=min_shingles)
+    assert same_prepared(prepare_many(views, cfg), [prepare(v, cfg) for v in views])
+
+
+def test_articles_prepared_together_across_blocks(planted_corpus: tuple) -> None:
+    # Real articles: many sets share a block of the MinHash loop and many sets span two blocks.
+    views, _ = planted_corpus
+    cfg = DedupConfig()
+    assert sum(map(len, views)) > 10 * dedup._BLOCK
+    ours = prepare_many(views, cfg)
+    assert same_prepared(ours, [prepare(v, cfg) for v in views])
+    assert sum(p.bands is not None for p in ours) > len(views) // 2
 
 
 def test_default_bands_find_pairs_at_the_threshold() -> None:
@@ -399,3 +425,16 @@ def test_band_hashes_are_horner_over_each_band_then_fmix64(values: list[int], sh
             h = h * np.uint64(0x100000001B3) + table[:, k]
         want = _fmix(h, 64)
     assert np.array_equal(dedup.band_hashes(np.array(values, dtype=np.uint32), bands, rows), want)
+
+
+def test_preparer_keeps_tags_in_order_across_batches(planted_corpus: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    views, _ = planted_corpus
+    cfg = DedupConfig()
+    monkeypatch.setattr(dedup, "BATCH_VIEW_CHARS", 3000)  # several batches, cut between any two views
+    preparer: dedup.Preparer[int] = dedup.Preparer(cfg)
+    for i, v in enumerate(views):
+        preparer.add(-i, v)
+    assert len(preparer.done) < len(views)  # batches were prepared as views came in
+    preparer.flush()
+    assert [tag for tag, _ in preparer.done] == [-i for i in range(len(views))]
+    assert same_prepared([p for _, p in preparer.done], [prepare(v, cfg) for v in views])

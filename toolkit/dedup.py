@@ -30,10 +30,10 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
@@ -44,6 +44,7 @@ from .config import DedupConfig
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
+T = TypeVar("T")
 SCHEME = "toolkit-minhash/1"
 _POLY = 0x100000001B3  # FNV-1 64-bit prime: odd, spreads code points, and invertible modulo 2**64
 
@@ -130,7 +131,7 @@ def _alnum() -> tuple[np.ndarray, np.ndarray]:
 
 
 _POLY_INVERSE = pow(_POLY, -1, 1 << 64)  # odd, so invertible modulo 2**64
-_CACHED_POWERS = 1 << 16  # power tables kept for texts up to this long
+_CACHED_POWERS = 1 << 18  # power tables kept for texts (and batches of views) up to this long
 
 
 def _powers(base: int, size: int) -> np.ndarray:
@@ -369,6 +370,118 @@ def prepare(view: str, config: DedupConfig) -> Prepared:
         return Prepared(key, None, b"")
     values = signature_values(hashes, permutations(config.num_perm, config.seed))
     return Prepared(key, band_hashes(values, *lsh_params(config)), _encode(view))
+
+
+# View characters prepared together by :func:`prepare_many`: big enough that numpy's per-call cost
+# is spread over many articles, small enough that its arrays stay a few megabytes.
+BATCH_VIEW_CHARS = 1 << 17
+
+
+def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
+    """:func:`prepare` of each view, computed together: the shingles of all the views are hashed,
+    sorted and made unique in one pass each, and their MinHash values taken block by block over
+    all of them (a per-article loop spends most of its time starting numpy calls).
+
+    Only the values the LSH bands use are computed; nothing else reads a signature.
+    """
+    n = config.ngram
+    keys = [hashlib.blake2b(v.encode("utf-8"), digest_size=12).digest() for v in views]
+    out = [Prepared(key, None, b"") for key in keys]
+    # A view shorter than n is one shingle of its own length: the single-view path.
+    short = [i for i, v in enumerate(views) if 0 < len(v) < n]
+    for i in short:
+        out[i] = prepare(views[i], config)
+    batch = [i for i, v in enumerate(views) if len(v) >= n]
+    if not batch:
+        return out
+    lengths = np.array([len(views[i]) for i in batch], dtype=np.int64)
+    ends = np.cumsum(lengths)
+    codes = np.frombuffer("".join(views[i] for i in batch).encode("utf-32-le"), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        windows = window_hashes(codes, n)
+        # Drop the windows that cross from one view into the next: the last n - 1 of each view.
+        cross = (ends[:-1, None] - np.arange(1, n)).ravel()
+        windows = np.delete(windows, cross) if cross.size else windows
+        hashes = _fmix(windows, 64) >> np.uint64(32)
+    owner = np.repeat(np.arange(len(batch), dtype=np.uint64), lengths - n + 1)
+    keyed = np.sort((owner << np.uint64(32)) | hashes)
+    first = np.empty(keyed.size, dtype=bool)
+    first[0] = True
+    np.not_equal(keyed[1:], keyed[:-1], out=first[1:])
+    keyed = keyed[first]
+    counts = np.bincount((keyed >> np.uint64(32)).astype(np.intp), minlength=len(batch))
+    chosen = counts >= config.min_shingles
+    if not chosen.any():
+        return out
+    keep = chosen[(keyed >> np.uint64(32)).astype(np.intp)]
+    bands, rows = lsh_params(config)
+    values = _minhash_many((keyed[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts[chosen],
+                           config.num_perm, config.seed, bands * rows)
+    table = values.T.reshape(-1, bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        banded = _fmix(table @ _row_powers(rows), 64)
+    for row, k in enumerate(np.flatnonzero(chosen).tolist()):
+        i = batch[k]
+        out[i] = Prepared(keys[i], banded[row], _encode(views[i]))
+    return out
+
+
+@dataclass
+class Preparer(Generic[T]):
+    """Prepares views a batch of :data:`BATCH_VIEW_CHARS` at a time as they are added; ``done``
+    holds (tag, prepared) in the order added, complete after :meth:`flush`."""
+
+    config: DedupConfig
+    done: list[tuple[T, Prepared]] = field(default_factory=list)
+    _waiting: list[tuple[T, str]] = field(default_factory=list)
+    _chars: int = 0
+
+    def add(self, tag: T, view: str) -> None:
+        self._waiting.append((tag, view))
+        self._chars += len(view)
+        if self._chars >= BATCH_VIEW_CHARS:
+            self.flush()
+
+    def flush(self) -> None:
+        prepared = prepare_many([view for _, view in self._waiting], self.config)
+        self.done.extend((tag, p) for (tag, _), p in zip(self._waiting, prepared, strict=True))
+        self._waiting.clear()
+        self._chars = 0
+
+
+@cache
+def _tiles(num_perm: int, seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``count`` permutations' multipliers and offsets, each repeated along a block:
+    numpy multiplies two arrays of one shape much faster than it broadcasts a column."""
+    perms = permutations(num_perm, seed)
+    a = np.repeat(perms.a[:count, None], _BLOCK, axis=1)
+    b = np.repeat(perms.b[:count, None], _BLOCK, axis=1)
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a, b
+
+
+def _minhash_many(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int, count: int) -> np.ndarray:
+    """The first ``count`` MinHash values of consecutive shingle sets (``counts`` long each, none
+    empty), as a (count, sets) array: :func:`signature_values` of each, in blocks across sets."""
+    a, b = _tiles(num_perm, seed, count)
+    out = np.full((count, counts.size), np.iinfo(np.uint32).max, dtype=np.uint32)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    owner = np.repeat(np.arange(counts.size), counts)
+    scratch = np.empty((count, min(_BLOCK, hashes.size)), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        hv = _fmix(hashes, 32)
+        for start in range(0, hv.size, _BLOCK):
+            end = min(start + _BLOCK, hv.size)
+            width = end - start
+            cuts = np.concatenate(([start], starts[np.searchsorted(starts, start, "right"):
+                                                   np.searchsorted(starts, end, "left")])) - start
+            tmp = scratch[:, :width]
+            np.multiply(a[:, :width], hv[None, start:end], out=tmp)
+            np.add(tmp, b[:, :width], out=tmp)
+            sets = owner[cuts + start]
+            out[:, sets] = np.minimum(out[:, sets], np.minimum.reduceat(tmp, cuts, axis=1))
+    return out
 
 
 def band_hashes(values: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -327,15 +327,18 @@ def _run_batch(batch: _Batch) -> _Done:
 def _run(tasks: Iterable[Task], config: Config, spill: str, first: int, size: int) -> _Done:
     """The per-article stages over ``tasks``; each article is spilled as soon as it is done."""
     words: dict[str, set[str]] = {}
-    ids, prepared = [], []
+    ids: list[str] = []
+    preparer: dedup.Preparer[tuple[int, int]] = dedup.Preparer(config.dedup)  # tags: (index, length)
     with open(spill, "wb") as fh:
         for task in tasks:
             item = run_task(task, config)
             ids.append(item.doc.id)
             words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
             if item.removal is None:
-                prepared.append((item.doc.index, len(item.doc.text), dedup.prepare(item.view, config.dedup)))
+                preparer.add((item.doc.index, len(item.doc.text)), item.view)
             pickle.dump(_spilled(item), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    preparer.flush()
+    prepared = [(index, length, p) for (index, length), p in preparer.done]
     return _Done(None, None, None, size, first, tuple(ids), tuple(prepared),
                  tuple((k, frozenset(v)) for k, v in sorted(words.items())), spill if ids else None)
 

@@ -288,8 +288,10 @@ def stage_figures(root: Path, sample: int) -> list[tuple[str, float, int]]:
         cleaned.append(text)
     rows.append(("normalize+quality", time.perf_counter() - t, len(arts)))
     t = time.perf_counter()
-    for text, det in zip(cleaned, detections, strict=True):
-        dedup.prepare(dedup.matching_view(script.fold(text, det.script, det.variant)), config.dedup)
+    preparer: dedup.Preparer[int] = dedup.Preparer(config.dedup)  # in batches, as the workers prepare them
+    for n, (text, det) in enumerate(zip(cleaned, detections, strict=True)):
+        preparer.add(n, dedup.matching_view(script.fold(text, det.script, det.variant)))
+    preparer.flush()
     rows.append(("dedup sketch", time.perf_counter() - t, len(arts)))
     return [(name, secs, n) for name, secs, n in rows] + [("(sample bytes)", 0.0, size)]
 
