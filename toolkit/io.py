@@ -349,7 +349,7 @@ def _spilled(item: Processed) -> Processed | Settled:
     if item.detection.candidates:
         return replace(item, view="")
     kept, rec = settle(item, {})
-    return Settled(item.doc.index, kept, dumps(rec), report.summarize(rec, kept, ()))
+    return Settled(item.doc.index, kept, (dumps(rec) + "\n").encode("utf-8"), report.summarize(rec, kept, ()))
 
 
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
@@ -447,13 +447,13 @@ def _finish(job: _Final) -> _Part:
     part = _Part(job.spill + ".kept", job.spill + ".removed", [], {})
     texts = job.spill + ".texts"
     context: tuple[tuple[int, str, str], ...]
-    with open(part.kept, "w", encoding="utf-8", newline="\n") as kept_fh, \
-            open(part.removed, "w", encoding="utf-8", newline="\n") as removed_fh, open(texts, "wb") as texts_fh:
+    # Binary: a settled line is copied as the bytes the first phase encoded.
+    with open(part.kept, "wb") as kept_fh, open(part.removed, "wb") as removed_fh, open(texts, "wb") as texts_fh:
         for entry in _read_spill(job.spill):
             if isinstance(entry, Settled):
                 index = job.base + entry.local
                 if index not in named:  # in no cluster: the line made in the first phase stands
-                    (kept_fh if entry.kept else removed_fh).write(entry.line + "\n")
+                    (kept_fh if entry.kept else removed_fh).write(entry.line)
                     part.rows.append(entry.row)
                     continue
                 kept, rec, context = entry.kept, json.loads(entry.line), ()
@@ -461,7 +461,7 @@ def _finish(job: _Final) -> _Part:
                 index = job.base + entry.doc.index
                 (kept, rec), context = settle(entry, decisions.lexicon), entry.context
             kept = deduplicate(rec, index, decisions, named) and kept
-            (kept_fh if kept else removed_fh).write(dumps(rec) + "\n")
+            (kept_fh if kept else removed_fh).write((dumps(rec) + "\n").encode("utf-8"))
             part.rows.append(report.summarize(rec, kept, context))
             if index in named:
                 part.texts[index] = (texts, texts_fh.tell())

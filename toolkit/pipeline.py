@@ -410,7 +410,7 @@ class Settled(NamedTuple):
 
     local: int  # its index in its file
     kept: bool
-    line: str  # its JSON record, serialized
+    line: bytes  # its JSON record, serialized: UTF-8, with its newline
     row: dict[str, Any]  # its report row
 
 
