@@ -201,11 +201,25 @@ def _fmix(h: np.ndarray, width: int) -> np.ndarray:
     return h
 
 
+# Shingles per block when applying the permutations: the (num_perm, block) scratch array stays
+# in cache, and the min runs along its contiguous axis.
+_BLOCK = 2048
+
+
 @dataclass(frozen=True, slots=True)
 class Permutations:
     seed: int
     a: np.ndarray
     b: np.ndarray
+    # a and b, each value repeated along a block: numpy multiplies two arrays of one shape much
+    # faster than it broadcasts a column over a block.
+    tiles: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        tiles = tuple(np.repeat(v[:, None], _BLOCK, axis=1) for v in (self.a, self.b))
+        for tile in tiles:
+            tile.setflags(write=False)
+        object.__setattr__(self, "tiles", tiles)
 
     @classmethod
     def create(cls, num_perm: int, seed: int) -> Permutations:
@@ -217,26 +231,32 @@ class Permutations:
         return cls(seed, a, b)
 
 
-# Shingles per block when applying the permutations: the (num_perm, block) scratch array stays
-# in cache, and the min runs along its contiguous axis.
-_BLOCK = 2048
-
-
 def signature_values(hashes: np.ndarray, perms: Permutations) -> np.ndarray:
     """MinHash values (uint32, one per permutation) of a shingle-hash array."""
-    out = np.full(perms.a.size, np.iinfo(np.uint32).max, dtype=np.uint32)
     if hashes.size == 0:
-        return out
-    a, b = perms.a[:, None], perms.b[:, None]
-    scratch = np.empty((perms.a.size, min(_BLOCK, hashes.size)), dtype=np.uint32)
+        return np.full(perms.a.size, np.iinfo(np.uint32).max, dtype=np.uint32)
+    return _minhash_many(hashes.astype(np.uint32), np.array([hashes.size]), perms, perms.a.size)[:, 0]
+
+
+def _minhash_many(hashes: np.ndarray, counts: np.ndarray, perms: Permutations, count: int) -> np.ndarray:
+    """The first ``count`` MinHash values of consecutive shingle sets (``counts`` long each, none
+    empty), as a (count, sets) array: the blocks run across sets, and each set's minimum is
+    taken over its own columns of a block."""
+    a, b = (tile[:count] for tile in perms.tiles)
+    out = np.full((count, counts.size), np.iinfo(np.uint32).max, dtype=np.uint32)
+    starts = np.cumsum(counts) - counts  # each set's first column
+    scratch = np.empty((count, min(_BLOCK, hashes.size)), dtype=np.uint32)
     with np.errstate(over="ignore"):
-        hv = _fmix(hashes.astype(np.uint32), 32)
+        hv = _fmix(hashes, 32)
         for start in range(0, hv.size, _BLOCK):
-            block = hv[None, start:start + _BLOCK]
-            tmp = scratch[:, :block.shape[1]]
-            np.multiply(a, block, out=tmp)
-            np.add(tmp, b, out=tmp)
-            np.minimum(out, tmp.min(axis=1), out=out)
+            end = min(start + _BLOCK, hv.size)
+            # The sets in this block: the one holding its first column, then those starting in it.
+            first, stop = int(np.searchsorted(starts, start, "right")) - 1, int(np.searchsorted(starts, end))
+            tmp = scratch[:, :end - start]
+            np.multiply(a[:, :end - start], hv[None, start:end], out=tmp)
+            np.add(tmp, b[:, :end - start], out=tmp)
+            mins = out[:, first:stop]
+            np.minimum(mins, np.minimum.reduceat(tmp, np.maximum(starts[first:stop], start) - start, axis=1), out=mins)
     return out
 
 
@@ -416,10 +436,8 @@ def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
     keep = chosen[(keyed >> np.uint64(32)).astype(np.intp)]
     bands, rows = lsh_params(config)
     values = _minhash_many((keyed[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts[chosen],
-                           config.num_perm, config.seed, bands * rows)
-    table = values.T.reshape(-1, bands, rows).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        banded = _fmix(table @ _row_powers(rows), 64)
+                           permutations(config.num_perm, config.seed), bands * rows)
+    banded = band_hashes(values.T, bands, rows)
     for row, k in enumerate(np.flatnonzero(chosen).tolist()):
         i = batch[k]
         out[i] = Prepared(keys[i], banded[row], _encode(views[i]))
@@ -449,48 +467,14 @@ class Preparer(Generic[T]):
         self._chars = 0
 
 
-@cache
-def _tiles(num_perm: int, seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``count`` permutations' multipliers and offsets, each repeated along a block:
-    numpy multiplies two arrays of one shape much faster than it broadcasts a column."""
-    perms = permutations(num_perm, seed)
-    a = np.repeat(perms.a[:count, None], _BLOCK, axis=1)
-    b = np.repeat(perms.b[:count, None], _BLOCK, axis=1)
-    a.setflags(write=False)
-    b.setflags(write=False)
-    return a, b
-
-
-def _minhash_many(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int, count: int) -> np.ndarray:
-    """The first ``count`` MinHash values of consecutive shingle sets (``counts`` long each, none
-    empty), as a (count, sets) array: :func:`signature_values` of each, in blocks across sets."""
-    a, b = _tiles(num_perm, seed, count)
-    out = np.full((count, counts.size), np.iinfo(np.uint32).max, dtype=np.uint32)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    owner = np.repeat(np.arange(counts.size), counts)
-    scratch = np.empty((count, min(_BLOCK, hashes.size)), dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        hv = _fmix(hashes, 32)
-        for start in range(0, hv.size, _BLOCK):
-            end = min(start + _BLOCK, hv.size)
-            width = end - start
-            cuts = np.concatenate(([start], starts[np.searchsorted(starts, start, "right"):
-                                                   np.searchsorted(starts, end, "left")])) - start
-            tmp = scratch[:, :width]
-            np.multiply(a[:, :width], hv[None, start:end], out=tmp)
-            np.add(tmp, b[:, :width], out=tmp)
-            sets = owner[cuts + start]
-            out[:, sets] = np.minimum(out[:, sets], np.minimum.reduceat(tmp, cuts, axis=1))
-    return out
-
-
 def band_hashes(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit hash per LSH band of MinHash values (band i covers values i*rows to (i+1)*rows).
+    """One 64-bit hash per LSH band of MinHash values (band i covers values i*rows to (i+1)*rows),
+    along the last axis: (..., num_perm) values give (..., bands) hashes.
 
     Equal bands give equal hashes; unequal ones collide with odds of 2^-64, and a collision
     only costs one verification.
     """
-    table = values[:bands * rows].reshape(bands, rows).astype(np.uint64)
+    table = values[..., :bands * rows].reshape(*values.shape[:-1], bands, rows).astype(np.uint64)
     with np.errstate(over="ignore"):
         # Horner's rule over each band (h = h * POLY + v) written out as one product modulo 2**64
         return _fmix(table @ _row_powers(rows), 64)
