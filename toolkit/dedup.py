@@ -429,11 +429,12 @@ def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
     first[0] = True
     np.not_equal(keyed[1:], keyed[:-1], out=first[1:])
     keyed = keyed[first]
-    counts = np.bincount((keyed >> np.uint64(32)).astype(np.intp), minlength=len(batch))
+    owners = (keyed >> np.uint64(32)).astype(np.intp)
+    counts = np.bincount(owners, minlength=len(batch))
     chosen = counts >= config.min_shingles
     if not chosen.any():
         return out
-    keep = chosen[(keyed >> np.uint64(32)).astype(np.intp)]
+    keep = chosen[owners]
     bands, rows = lsh_params(config)
     values = _minhash_many((keyed[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts[chosen],
                            permutations(config.num_perm, config.seed), bands * rows)

@@ -188,6 +188,11 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _line(rec: dict[str, Any]) -> bytes:
+    """A record as its output line: UTF-8 JSON with its newline."""
+    return (dumps(rec) + "\n").encode("utf-8")
+
+
 def prepare_output(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -349,7 +354,7 @@ def _spilled(item: Processed) -> Processed | Settled:
     if item.detection.candidates:
         return replace(item, view="")
     kept, rec = settle(item, {})
-    return Settled(item.doc.index, kept, (dumps(rec) + "\n").encode("utf-8"), report.summarize(rec, kept, ()))
+    return Settled(item.doc.index, kept, _line(rec), report.summarize(rec, kept, ()))
 
 
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
@@ -461,7 +466,7 @@ def _finish(job: _Final) -> _Part:
                 index = job.base + entry.doc.index
                 (kept, rec), context = settle(entry, decisions.lexicon), entry.context
             kept = deduplicate(rec, index, decisions, named) and kept
-            (kept_fh if kept else removed_fh).write((dumps(rec) + "\n").encode("utf-8"))
+            (kept_fh if kept else removed_fh).write(_line(rec))
             part.rows.append(report.summarize(rec, kept, context))
             if index in named:
                 part.texts[index] = (texts, texts_fh.tell())
