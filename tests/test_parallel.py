@@ -74,6 +74,50 @@ def test_failed_run_leaves_no_output_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert [p.name for p in out.rglob("*") if p.is_file()] == []
 
 
+def test_failed_page_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The corpus is synced while the pages are rendered: it is put in place whole, a failed page
+    # batch puts none of its pages in place, and no temporary name is left anywhere.
+    calls = 0
+
+    def broken(view: Any, fold: Any) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("interrupted")
+        return real(view, fold)
+
+    files = io.discover([str(_bigger(tmp_path / "in"))])
+    io.run_clean(files, tmp_path / "whole", Config(), jobs=1)
+    whole = _tree(tmp_path / "whole")
+    real = io.diff.render_cluster_page
+    monkeypatch.setattr(io.diff, "render_cluster_page", broken)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="interrupted"):
+        io.run_clean(files, out, Config(), jobs=1)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
+        ["corpus.jsonl", "removed.jsonl"]  # the failed batch's first page is not in place either
+    assert not [p for p in out.rglob(".*")]
+    assert all(_tree(out)[name] == whole[name] for name in ("corpus.jsonl", "removed.jsonl"))
+
+
+def test_staging_puts_every_file_in_place_or_none(tmp_path: Path) -> None:
+    with io.Staging() as staging:
+        for name in ("a.txt", "b.bin", "c.txt"):
+            with staging.open(tmp_path / name, "wb" if name.endswith(".bin") else "w") as fh:
+                fh.write(b"\x00\x01" if name.endswith(".bin") else "甲\n")
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == \
+        {"a.txt": "甲\n".encode(), "b.bin": b"\x00\x01", "c.txt": "甲\n".encode()}
+    assert {p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == {0o644}
+    with pytest.raises(RuntimeError, match="stop"), io.Staging() as staging:
+        with staging.open(tmp_path / "d.txt") as fh:
+            fh.write("乙")
+        with staging.open(tmp_path / "a.txt") as fh:
+            raise RuntimeError("stop")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.bin", "c.txt"]
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "甲\n"
+
+
 def _bigger(root: Path) -> Path:
     """More than one batch of diff pages (16 clusters), JSON Lines and mojibake among the files."""
     from tests.benchmarks.corpus import articles

@@ -21,7 +21,7 @@ import tempfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -167,21 +167,74 @@ def cannot_read(f: InputFile, err: OSError) -> str:
     return f"cannot read {f.rel}: {err.strerror or err}"
 
 
+class Staging:
+    """Files written under temporary names beside their final paths, then put in place together:
+    synced at once (concurrent fsyncs share the file system's journal commits), then renamed.
+
+    As a context manager it commits on success and removes its temporary files on an error, so
+    an interrupted run never leaves a half-written file under a final name.
+    """
+
+    def __init__(self) -> None:
+        self._files: list[tuple[str, Path]] = []  # (temporary name, final path), not yet renamed
+
+    @contextmanager
+    def open(self, path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+        """A new file to be put in place as ``path`` by :meth:`commit`."""
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        self._files.append((tmp, path))
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8",
+                       newline=None if "b" in mode else "\n") as fh:
+            yield fh
+
+    def commit(self) -> None:
+        """Sync every file written, then rename each into place (all or, on an error, none)."""
+        try:
+            if len(self._files) > 1:
+                with ThreadPoolExecutor(max_workers=min(len(self._files), 16)) as syncs:
+                    list(syncs.map(_fsync, [tmp for tmp, _ in self._files]))
+            else:
+                for tmp, _ in self._files:
+                    _fsync(tmp)
+            while self._files:
+                tmp, path = self._files[0]
+                os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
+                os.replace(tmp, path)
+                self._files.pop(0)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Remove the temporary files not yet put in place."""
+        for tmp, _ in self._files:
+            with suppress(OSError):
+                os.unlink(tmp)
+        self._files.clear()
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def _fsync(name: str) -> None:
+    fd = os.open(name, os.O_RDONLY)  # syncs the file, whichever descriptor wrote it
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Write to a temporary file beside ``path`` and rename it into place on success."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else "\n") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with Staging() as staging, staging.open(path, mode) as fh:
+        yield fh
 
 
 def dumps(obj: Any) -> str:
@@ -499,17 +552,18 @@ def _render(job: _Pages) -> list[diff.ClusterView]:
     """Write one page per cluster; return the clusters without texts, for the index."""
     fold = _char_folder()
     out = []
-    for cluster_id, keeper_at, members_at in job.clusters:
-        keeper = _load_view(keeper_at)
-        articles = [_load_view(where) for where, _, _ in members_at]
-        aligned = diff.align_each(keeper.text, [a.text for a in articles], fold)
-        members = [diff.MemberView(article, similarity, containment, tuple(rows))
-                   for article, (_, similarity, containment), rows in zip(articles, members_at, aligned, strict=True)]
-        view = diff.ClusterView(cluster_id, keeper, job.rule, tuple(members))
-        with atomic_file(Path(job.diffs) / f"{cluster_id}.html") as fh:
-            fh.write(diff.render_cluster_page(view, fold))
-        out.append(diff.ClusterView(cluster_id, replace(keeper, text=""), job.rule, tuple(
-            diff.MemberView(replace(m.article, text=""), m.similarity, m.containment, ()) for m in members)))
+    with Staging() as pages:  # the batch's pages are synced together
+        for cluster_id, keeper_at, members_at in job.clusters:
+            keeper = _load_view(keeper_at)
+            articles = [_load_view(where) for where, _, _ in members_at]
+            aligned = diff.align_each(keeper.text, [a.text for a in articles], fold)
+            members = [diff.MemberView(article, similarity, containment, tuple(rows)) for article,
+                       (_, similarity, containment), rows in zip(articles, members_at, aligned, strict=True)]
+            view = diff.ClusterView(cluster_id, keeper, job.rule, tuple(members))
+            with pages.open(Path(job.diffs) / f"{cluster_id}.html") as fh:
+                fh.write(diff.render_cluster_page(view, fold))
+            out.append(diff.ClusterView(cluster_id, replace(keeper, text=""), job.rule, tuple(
+                diff.MemberView(replace(m.article, text=""), m.similarity, m.containment, ()) for m in members)))
     return out
 
 
@@ -564,29 +618,41 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
             pickle.dump((decisions, named), dfh, protocol=pickle.HIGHEST_PROTOCOL)
         texts: dict[int, Where] = {}
         tally = report.Tally(config)
-        with atomic_file(out / "corpus.jsonl", "wb") as kept_fh, atomic_file(out / "removed.jsonl", "wb") as removed_fh:
-            for rec in file_removed:
-                removed_fh.write((dumps(rec) + "\n").encode("utf-8"))
-            for part in pool.map(_finish, (_Final(path, base, decided) for base, path in spills)):
-                for name, dest in ((part.kept, kept_fh), (part.removed, removed_fh)):
-                    with open(name, "rb") as src:
-                        shutil.copyfileobj(src, dest, 1 << 20)
-                    os.unlink(name)
-                for row in part.rows:
-                    tally.add(row)
-                texts.update(part.texts)
-        _load_decisions.cache_clear()
-        pages = _write_diffs(out, decisions, texts, pool.map)
+        outputs = Staging()
+        try:
+            with outputs.open(out / "corpus.jsonl", "wb") as kept_fh, outputs.open(out / "removed.jsonl", "wb") as removed_fh:
+                for rec in file_removed:
+                    removed_fh.write(_line(rec))
+                for part in pool.map(_finish, (_Final(path, base, decided) for base, path in spills)):
+                    for name, dest in ((part.kept, kept_fh), (part.removed, removed_fh)):
+                        with open(name, "rb") as src:
+                            shutil.copyfileobj(src, dest, 1 << 20)
+                        os.unlink(name)
+                    for row in part.rows:
+                        tally.add(row)
+                    texts.update(part.texts)
+            _load_decisions.cache_clear()
+            # The disk takes the big outputs while the workers render the pages.
+            with ThreadPoolExecutor(max_workers=1) as syncer:
+                synced = syncer.submit(outputs.commit)
+                try:
+                    pages = _write_diffs(out, decisions, texts, pool.map)
+                finally:
+                    synced.result()
+        except BaseException:
+            outputs.discard()  # what is not in place yet
+            raise
     summary = tally.build(infos, decisions, named, pages)
-    with atomic_file(out / "clusters.jsonl") as fh:
-        for line in report.cluster_lines(decisions, named, pages):
-            fh.write(dumps(line) + "\n")
-    with atomic_file(out / "report.json") as fh:
-        fh.write(json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
-    with atomic_file(out / "report.md") as fh:
-        fh.write(report.markdown(summary))
-    with atomic_file(out / "report.html") as fh:
-        fh.write(report.html_page(summary))
+    with Staging() as reports:
+        with reports.open(out / "clusters.jsonl") as fh:
+            for line in report.cluster_lines(decisions, named, pages):
+                fh.write(dumps(line) + "\n")
+        with reports.open(out / "report.json") as fh:
+            fh.write(json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+        with reports.open(out / "report.md") as fh:
+            fh.write(report.markdown(summary))
+        with reports.open(out / "report.html") as fh:
+            fh.write(report.html_page(summary))
     return summary
 
 
