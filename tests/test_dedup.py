@@ -305,6 +305,19 @@ def test_prepared_in_another_process_gives_the_same_clusters(planted_corpus: tup
     assert index.finish() == build(views, list(range(len(views))))
 
 
+def test_prepared_survives_pickling(planted_corpus: tuple) -> None:
+    views, _ = planted_corpus
+    cfg = DedupConfig()
+    for p in (prepare(views[0], cfg), prepare("短", cfg)):  # with bands, and too short for any
+        back = pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL))
+        assert (back.key, back.view) == (p.key, p.view)
+        if p.bands is None:
+            assert back.bands is None
+        else:
+            assert back.bands is not None and back.bands.dtype == p.bands.dtype == np.uint64
+            assert np.array_equal(back.bands, p.bands)
+
+
 def test_index_holds_less_than_the_shingle_arrays(planted_corpus: tuple) -> None:
     views, _ = planted_corpus
     index = DedupIndex(DedupConfig())
@@ -371,6 +384,19 @@ def test_band_index_proposes_exactly_the_pairs_datasketch_minhashlsh_proposes(
         lsh.insert(i, sig)
     assert index.candidates() == sorted(expected)
     assert len(expected) > 32  # the planted pairs and excerpts, not an empty comparison
+
+
+@given(st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3), max_size=30), st.randoms(use_true_random=False))
+def test_candidates_are_the_pairs_sharing_a_band(rows: list[list[int]], rnd: random.Random) -> None:
+    # Few distinct hash values: runs of one, two and many equal hashes in every band.
+    index = DedupIndex(DedupConfig())
+    members = rnd.sample(range(10_000), len(rows))
+    index._bands = [np.array(r, dtype=np.uint64) + np.uint64(2**63) for r in rows]
+    index._members = members
+    expected = {(min(members[i], members[j]), max(members[i], members[j]))
+                for i in range(len(rows)) for j in range(i + 1, len(rows))
+                if any(a == b for a, b in zip(rows[i], rows[j], strict=True))}
+    assert index.candidates() == sorted(expected)
 
 
 VIEW_ALPHABET = "車企裡里，。！？ＯＴＡ２０２５℃ｶﾞ\u3000 _-.İßǅΣe\u0301𠀀𪚥㐀\uf900①½Ab9\n"

@@ -33,7 +33,7 @@ import zlib
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -367,6 +367,15 @@ class Prepared:
     bands: np.ndarray | None  # LSH band hashes (uint64); None when the view has too few shingles for LSH
     view: bytes  # the view (UTF-16), to recompute its shingles if it becomes a candidate
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Every article's goes from a worker to the parent: the bands as bytes pickle and load
+        # several times faster than an array, and than a slotted dataclass's own state.
+        return _prepared, (self.key, None if self.bands is None else self.bands.tobytes(), self.view)
+
+
+def _prepared(key: bytes, bands: bytes | None, view: bytes) -> Prepared:
+    return Prepared(key, None if bands is None else np.frombuffer(bands, dtype=np.uint64), view)
+
 
 @cache
 def permutations(num_perm: int, seed: int) -> Permutations:
@@ -528,24 +537,28 @@ class DedupIndex:
         """Pairs of articles (smaller index first) sharing at least one band, sorted."""
         if not self._bands:
             return []
-        table = np.vstack(self._bands)
+        table = np.ascontiguousarray(np.vstack(self._bands).T)  # one contiguous row per band
         members = np.asarray(self._members, dtype=np.int64)
-        pairs: set[tuple[int, int]] = set()
-        for band in table.T:
-            order = np.argsort(band, kind="stable")
+        found = []  # pairs as (smaller << 32) | larger (article indices stay below 2**31)
+        for band in table:
+            order = np.argsort(band)  # the order within a run of equal hashes does not matter
             ordered = band[order]
-            same = np.flatnonzero(ordered[1:] == ordered[:-1])
-            if not same.size:
+            same = ordered[1:] == ordered[:-1]
+            if not same.any():
                 continue
-            # runs of equal hashes: a run starts where the previous position did not continue one
-            starts = same[np.concatenate(([True], same[1:] != same[:-1] + 1))]
-            for start in starts.tolist():
-                end = start + 1
-                while end < ordered.size and ordered[end] == ordered[start]:
-                    end += 1
-                group = sorted(members[order[start:end]].tolist())
-                pairs.update((a, b) for k, a in enumerate(group) for b in group[k + 1:])
-        return sorted(pairs)
+            starts = np.concatenate(([0], np.flatnonzero(~same) + 1))  # runs of equal hashes
+            sizes = np.diff(starts, append=band.size)
+            two = starts[sizes == 2]  # nearly every run: one pair
+            a, b = members[order[two]], members[order[two + 1]]
+            found.append((np.minimum(a, b) << 32) | np.maximum(a, b))
+            for start, size in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist(), strict=True):
+                group = np.sort(members[order[start:start + size]])
+                i, j = np.triu_indices(size, 1)
+                found.append((group[i] << 32) | group[j])
+        if not found:
+            return []
+        keys = np.unique(np.concatenate(found))
+        return list(zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist(), strict=True))
 
     def _verify_all(self) -> None:
         ngram = self.config.ngram
