@@ -7,6 +7,7 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -303,6 +304,25 @@ def test_prepared_in_another_process_gives_the_same_clusters(planted_corpus: tup
     for i, v in enumerate(views):
         index.add_prepared(i, pickle.loads(pickle.dumps(prepare(v, cfg))), len(v))  # as a worker hands it over
     assert index.finish() == build(views, list(range(len(views))))
+
+
+def test_verification_in_batches_through_another_map_gives_the_same_clusters(
+        planted_corpus: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    views, _ = planted_corpus
+    whole = build(views, list(range(len(views))))
+    batches = []
+
+    def elsewhere(fn: Any, jobs: Any) -> Any:  # as a pool runs them: arguments and results pickled
+        for job in jobs:
+            batches.append(len(job.pairs))
+            yield pickle.loads(pickle.dumps(fn(pickle.loads(pickle.dumps(job)))))
+
+    monkeypatch.setattr(dedup, "VERIFY_PAIRS", 3)
+    index = DedupIndex(DedupConfig())
+    for i, v in enumerate(views):
+        index.add(i, v, len(v))
+    assert index.finish(elsewhere) == whole
+    assert len(batches) > 3 and max(batches) == 3 and any(c.members for c in whole)
 
 
 def test_prepared_survives_pickling(planted_corpus: tuple) -> None:

@@ -30,7 +30,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
 T = TypeVar("T")
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]  # map, or a pool's map
 SCHEME = "toolkit-minhash/1"
 _POLY = 0x100000001B3  # FNV-1 64-bit prime: odd, spreads code points, and invertible modulo 2**64
 
@@ -560,34 +561,23 @@ class DedupIndex:
         keys = np.unique(np.concatenate(found))
         return list(zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist(), strict=True))
 
-    def _verify_all(self) -> None:
-        ngram = self.config.ngram
-        current, hashes = -1, np.empty(0, dtype=np.uint32)
-        for a, b in self.candidates():
-            if a != current:  # pairs are sorted: each article's shingles are computed once as "a"
-                current, hashes = a, shingle_hashes(self._view(a), ngram)
-            self._verify(b, shingle_hashes(self._view(b), ngram), a, hashes)
-
-    def _verify(self, index: int, hashes: np.ndarray, other: int, other_hashes: np.ndarray) -> None:
-        cfg = self.config
-        jac, con = jaccard(hashes, other_hashes)
-        if jac >= cfg.threshold:
-            reason = "near_duplicate"
-        elif con >= cfg.containment:
-            reason = "contained_duplicate"
-        else:
-            return
-        edge = (reason, round(jac, 4), round(con, 4))
-        self._edges.setdefault(index, {})[other] = edge
-        self._edges.setdefault(other, {})[index] = edge
+    def _verify_all(self, run: Mapper) -> None:
+        pairs = self.candidates()
+        jobs = (_Verify(self.config, {i: self._view(i) for pair in chunk for i in pair}, tuple(chunk))
+                for chunk in (pairs[k:k + VERIFY_PAIRS] for k in range(0, len(pairs), VERIFY_PAIRS)))
+        for edges in run(verify, jobs):
+            for a, b, edge in edges:
+                self._edges.setdefault(b, {})[a] = edge
+                self._edges.setdefault(a, {})[b] = edge
 
     def _priority(self, index: int) -> tuple[int, int]:
         if self.config.keep == "longest":
             return (-self._length[index], index)
         return (0, index)
 
-    def finish(self) -> list[Cluster]:
-        self._verify_all()
+    def finish(self, run: Mapper = map) -> list[Cluster]:
+        """Verify the candidate pairs (in batches, through ``run``: ``map`` or a pool's) and cluster."""
+        self._verify_all(run)
         # Each exact group is represented by its preferred member; edges join groups.
         rep = {first: min(members, key=self._priority) for first, members in self._exact.items()}
         group = {r: first for first, r in rep.items()}
@@ -619,6 +609,34 @@ class DedupIndex:
     def view_bytes(self) -> int:
         """Bytes of views held for verification (for benchmarks)."""
         return sum(len(v) for v in self.views.values())
+
+
+# Candidate pairs verified together: a batch for a worker when ``finish`` is given a pool's map.
+VERIFY_PAIRS = 512
+
+
+@dataclass(frozen=True, slots=True)
+class _Verify:
+    config: DedupConfig
+    views: dict[int, str]  # every article of the pairs: its matching view
+    pairs: tuple[tuple[int, int], ...]  # sorted, smaller index first
+
+
+def verify(job: _Verify) -> list[tuple[int, int, Edge]]:
+    """The pairs of ``job`` that are duplicates, with their edge: exact Jaccard and containment on
+    the views' shingles against the config's thresholds."""
+    cfg = job.config
+    out = []
+    current, hashes = -1, np.empty(0, dtype=np.uint32)
+    for a, b in job.pairs:
+        if a != current:  # pairs are sorted: each article's shingles are computed once as "a"
+            current, hashes = a, shingle_hashes(job.views[a], cfg.ngram)
+        jac, con = jaccard(shingle_hashes(job.views[b], cfg.ngram), hashes)
+        if jac >= cfg.threshold:
+            out.append((a, b, ("near_duplicate", round(jac, 4), round(con, 4))))
+        elif con >= cfg.containment:
+            out.append((a, b, ("contained_duplicate", round(jac, 4), round(con, 4))))
+    return out
 
 
 def removals(clusters: Iterable[Cluster]) -> dict[int, tuple[Cluster, Member]]:

@@ -410,7 +410,7 @@ def _spilled(item: Processed) -> Processed | Settled:
     return Settled(item.doc.index, kept, _line(rec), report.summarize(rec, kept, ()))
 
 
-Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
+Mapper = dedup.Mapper
 
 
 class _Later:
@@ -447,6 +447,20 @@ def _workers(count: int) -> Iterator[_Pool]:
         except BaseException:
             pool.shutdown(cancel_futures=True)  # a failed run does not wait for the jobs queued ahead
             raise
+
+
+def _ahead(pool: _Pool) -> Mapper:
+    """An order-keeping map over ``pool`` that takes its arguments as it goes: a few jobs a worker
+    in flight, so that big arguments are not all made and held at once (as ``Executor.map`` does)."""
+    def run(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        pending: deque[Any] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > 2 * pool.size:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    return run
 
 
 def _first_phase(pool: _Pool, jobs: Iterable[_Job]) -> Iterator[_Done]:
@@ -611,7 +625,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
             next_index += len(done.ids)
             if progress:
                 progress(done.size)
-        decisions = corpus.finish()
+        decisions = corpus.finish(_ahead(pool))
         named = {i: ids[i] for c in decisions.clusters for i in (c.keeper, *(m.index for m in c.members))}
         decided = os.path.join(spill_dir, "decisions.pkl")
         with open(decided, "wb") as dfh:

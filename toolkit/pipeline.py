@@ -339,8 +339,9 @@ class Corpus:
     def add_prepared(self, index: int, prepared: dedup.Prepared, length: int) -> None:
         self.index.add_prepared(index, prepared, length)
 
-    def finish(self) -> Decisions:
-        clusters = self.index.finish()
+    def finish(self, run: dedup.Mapper = map) -> Decisions:
+        """The corpus-wide decisions; ``run`` (``map`` or a pool's) verifies the dedup candidates."""
+        clusters = self.index.finish(run)
         return Decisions(clusters, dedup.removals(clusters), {c.keeper: c for c in clusters},
                          {k: frozenset(v) for k, v in self.lexicon.items()}, self.config.dedup.keep)
 
