@@ -188,7 +188,8 @@ class Staging:
             yield fh
 
     def commit(self) -> None:
-        """Sync every file written, then rename each into place (all or, on an error, none)."""
+        """Sync every file written, then rename each into place; on an error, remove the files
+        not yet in place."""
         try:
             if len(self._files) > 1:
                 with ThreadPoolExecutor(max_workers=min(len(self._files), 16)) as syncs:
