@@ -44,7 +44,11 @@ def clean(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Clean INPUT... into DIR: corpus.jsonl, removed.jsonl, clusters.jsonl, report.{json,md,html}, diffs/."""
-    from .io import default_jobs, discover, run_clean
+    from .workers import default_jobs, start
+
+    workers = default_jobs() if jobs is None else jobs
+    start(workers)  # the fork server loads the stages while this process does
+    from .io import discover, run_clean
 
     try:
         config = load_config(config_file).with_overrides(dedup={"keep": keep, "threshold": threshold},
@@ -53,7 +57,6 @@ def clean(
         if encoding:
             config = dataclasses.replace(config, encoding=encoding)
         files = discover(inputs)
-        workers = default_jobs() if jobs is None else jobs
         total = sum(f.path.stat().st_size for f in files if f.path is not None and f.path.is_file())
 
         def warn(msg: str) -> None:

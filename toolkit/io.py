@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
-import multiprocessing
 import os
 import pickle
 import shutil
@@ -29,7 +28,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from . import dedup, diff, report
+from . import dedup, diff, report, workers
 from .config import Config
 from .decode import Decoded, Rejected, decode_bytes, decode_utf8_chunks
 from .errors import ConfigError, InputError, OutputError
@@ -261,14 +260,6 @@ def prepare_output(out: Path) -> None:
 Progress = Callable[[int], None]
 
 
-def default_jobs() -> int:
-    """All cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 # A file whose articles hold more text than this (in characters) is cut into batches of about
 # this size, each run by whichever worker is free, instead of whole by the worker that read it.
 BATCH_CHARS = 1 << 21
@@ -439,10 +430,7 @@ def _workers(count: int) -> Iterator[_Pool]:
     if count <= 1:
         yield _Pool(map, _Later, 1)
         return
-    # forkserver: workers start from a clean process (no inherited threads or open outputs).
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["toolkit.pipeline"])
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=count, mp_context=workers.context()) as pool:
         try:
             yield _Pool(pool.map, pool.submit, count)
         except BaseException:
