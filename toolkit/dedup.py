@@ -565,7 +565,7 @@ class DedupIndex:
         pairs = self.candidates()
         jobs = (_Verify(self.config, {i: self._view(i) for pair in chunk for i in pair}, tuple(chunk))
                 for chunk in (pairs[k:k + VERIFY_PAIRS] for k in range(0, len(pairs), VERIFY_PAIRS)))
-        for edges in run(verify, jobs):
+        for edges in run(_verify_batch, jobs):
             for a, b, edge in edges:
                 self._edges.setdefault(b, {})[a] = edge
                 self._edges.setdefault(a, {})[b] = edge
@@ -622,7 +622,7 @@ class _Verify:
     pairs: tuple[tuple[int, int], ...]  # sorted, smaller index first
 
 
-def verify(job: _Verify) -> list[tuple[int, int, Edge]]:
+def _verify_batch(job: _Verify) -> list[tuple[int, int, Edge]]:
     """The pairs of ``job`` that are duplicates, with their edge: exact Jaccard and containment on
     the views' shingles against the config's thresholds."""
     cfg = job.config
