@@ -612,7 +612,8 @@ class DedupIndex:
 
 
 # Candidate pairs verified together: a batch for a worker when ``finish`` is given a pool's map.
-VERIFY_PAIRS = 512
+# Its views are held while it waits to be run: small batches keep that to a few megabytes.
+VERIFY_PAIRS = 128
 
 
 @dataclass(frozen=True, slots=True)
