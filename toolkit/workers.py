@@ -4,9 +4,11 @@ server before it loads the stages itself: the two load them at the same time."""
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.forkserver
 import os
-from multiprocessing.context import ForkServerContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not on Windows, where a run can still use one process
+    from multiprocessing.context import ForkServerContext
 
 PRELOAD = ["toolkit.pipeline"]  # every stage, with numpy and OpenCC: loaded once, in the fork server
 
@@ -29,5 +31,7 @@ def context() -> ForkServerContext:
 def start(jobs: int) -> None:
     """Start the fork server now when there will be workers, instead of at their first job."""
     if jobs > 1:
+        import multiprocessing.forkserver
+
         context()
         multiprocessing.forkserver.ensure_running()
