@@ -633,10 +633,10 @@ def _verify_batch(job: _Verify) -> list[tuple[int, int, Edge]]:
         if a != current:  # pairs are sorted: each article's shingles are computed once as "a"
             current, hashes = a, shingle_hashes(job.views[a], cfg.ngram)
         jac, con = jaccard(shingle_hashes(job.views[b], cfg.ngram), hashes)
-        if jac >= cfg.threshold:
-            out.append((a, b, ("near_duplicate", round(jac, 4), round(con, 4))))
-        elif con >= cfg.containment:
-            out.append((a, b, ("contained_duplicate", round(jac, 4), round(con, 4))))
+        reason = "near_duplicate" if jac >= cfg.threshold else \
+            "contained_duplicate" if con >= cfg.containment else None
+        if reason is not None:
+            out.append((a, b, (reason, round(jac, 4), round(con, 4))))
     return out
 
 
