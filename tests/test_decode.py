@@ -402,3 +402,56 @@ def test_plain_utf8_is_decoded_as_read(text: str, chunk: int) -> None:
     data = text.encode("utf-8")
     got = toolkit.decode.decode_utf8_chunks(data[k:k + chunk] for k in range(0, len(data), chunk))
     assert got == decode_bytes(data) and got is not None and got.text == text
+
+
+def _chunked(data: bytes, chunk: int) -> list[bytes]:
+    return [data[k:k + chunk] for k in range(0, len(data), chunk)]
+
+
+_HANZI = "中文汽車市場价格裡面里后後發发麵，。、「」（）€"
+
+
+def _legacy(text: str) -> st.SearchStrategy[bytes]:
+    return st.sampled_from(("gb18030", "big5hkscs", "cp950")).map(lambda codec: text.encode(codec, "ignore"))
+
+
+_LEGACY_PIECES = st.lists(st.text(st.sampled_from(_HANZI + "ab1 \n"), max_size=12).flatmap(_legacy)
+                          | st.sampled_from([b"\xef\xbb\xbf", b"\x00", b"\x01\x02", b"\xff\xfe", b"\x80", b"\xa3\xe1",
+                                             b"\x81\x30", b"\xe4\xb8\xad"]),
+                          max_size=10).map(b"".join)
+
+
+@example("價格一百元€，中國汽車市場".encode("cp950") * 3, 5)  # Big5-HKSCS fails: CP950 gets its own pass
+@given(_LEGACY_PIECES, st.integers(1, 9))
+def test_chinese_decoded_as_read_is_decoded_whole(data: bytes, chunk: int) -> None:
+    passes = 0
+
+    def read() -> list[bytes]:
+        nonlocal passes
+        passes += 1
+        return _chunked(data, chunk)
+
+    got = toolkit.decode.decode_chinese_chunks(read)
+    if got is not None:
+        assert got == decode_bytes(data) and passes <= 3
+
+
+@pytest.mark.parametrize("codec", ["gb18030", "big5hkscs"])
+def test_a_big_legacy_file_is_decoded_as_read(codec: str) -> None:
+    text = (SIMPLIFIED if codec == "gb18030" else TRADITIONAL).replace("\u00a0", " ") * 40
+    data = text.encode(codec)
+    assert len(data) > toolkit.decode.DETECT_BYTES  # chardet sees the head only, as it would of the whole
+    got = toolkit.decode.decode_chinese_chunks(lambda: _chunked(data, 4097))
+    assert got is not None and got.text == text and got == decode_bytes(data)
+
+
+def test_legacy_read_as_it_comes_leaves_binary_to_the_whole_file_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever chardet answers, bytes decode_bytes rejects as binary are not decoded as read."""
+    monkeypatch.setattr(toolkit.decode, "_detect", lambda data: ("GB18030", 0.99))
+    text = SIMPLIFIED[:400]
+    data = text.encode("gb18030")
+    # A control byte every 15 characters: about 3 % of the bytes, and valid GB18030.
+    controls = b"\x01".join(text[k:k + 15].encode("gb18030") for k in range(0, len(text), 15))
+    assert decode_bytes(controls).reason == "binary"  # type: ignore[union-attr]
+    assert toolkit.decode.decode_chinese_chunks(lambda: _chunked(controls, 7)) is None
+    assert toolkit.decode.decode_chinese_chunks(lambda: _chunked(data, 7)) == decode_bytes(data)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from toolkit import io
 from toolkit.cli import app
 from toolkit.config import Config, ScriptConfig
+from toolkit.decode import Decoded
 from toolkit.errors import ConfigError
 
 from .conftest import SIMP, TRAD
@@ -245,11 +247,11 @@ class _Sized:
         self.n = n
 
 
-def test_big_plain_utf8_files_decoded_as_read_give_the_same_output(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_big_files_decoded_as_read_give_the_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _bigger(tmp_path / "in")
     _corpus(root / "more")
     text = TRAD.read_text(encoding="utf-8")
+    (root / "trad-big5.txt").write_bytes(text.replace("\u00a0", " ").encode("big5hkscs"))
     (root / "bom.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     (root / "nul.txt").write_bytes(text.encode("utf-8") + b"\x00")
     (root / "wide.txt").write_bytes(text.encode("utf-16-le"))
@@ -260,16 +262,18 @@ def test_big_plain_utf8_files_decoded_as_read_give_the_same_output(tmp_path: Pat
     gbk = Config(encoding="gb18030")  # a codec given: nothing is streamed
     for name, config in (("whole", Config()), ("whole-gbk", gbk)):
         io.run_clean(io.discover([str(root)]), tmp_path / name, config, jobs=1)
-    streamed = 0
-    real = io.decode_utf8_chunks
+    streamed: Counter[str] = Counter()
 
-    def counted(chunks: Iterator[bytes]) -> Any:
-        nonlocal streamed
-        decoded = real(chunks)
-        streamed += decoded is not None
-        return decoded
+    def counted(real: Callable[[Any], Decoded | None]) -> Callable[[Any], Decoded | None]:
+        def call(chunks: Any) -> Decoded | None:
+            decoded = real(chunks)
+            if decoded is not None:
+                streamed[decoded.encoding] += 1
+            return decoded
+        return call
 
-    monkeypatch.setattr(io, "decode_utf8_chunks", counted)
+    monkeypatch.setattr(io, "decode_utf8_chunks", counted(io.decode_utf8_chunks))
+    monkeypatch.setattr(io, "decode_chinese_chunks", counted(io.decode_chinese_chunks))
     monkeypatch.setattr(io, "STREAM_BYTES", 0)
     monkeypatch.setattr(io, "_READ", 5)  # chunks end inside characters
     io.run_clean(io.discover([str(root)]), tmp_path / "streamed-gbk", gbk, jobs=1)
@@ -277,6 +281,6 @@ def test_big_plain_utf8_files_decoded_as_read_give_the_same_output(tmp_path: Pat
     io.run_clean(io.discover([str(root)]), tmp_path / "streamed", Config(), jobs=1)
     assert _tree(tmp_path / "streamed") == _tree(tmp_path / "whole")
     others = {"bom.txt", "nul.txt", "wide.txt", "cut.txt", "zipped", "controls.txt", "plain.gz", "simp-gbk.txt",
-              "b.txt.gz", "empty.txt", "binary.bin"}
+              "trad-big5.txt", "b.txt.gz", "empty.txt", "binary.bin"}
     plain = [p for p in root.rglob("*") if p.is_file() and p.name not in others]
-    assert streamed == len(plain) > 40
+    assert streamed == {"utf-8": len(plain), "gb18030": 1, "big5hkscs": 1} and len(plain) > 40

@@ -26,7 +26,7 @@ import codecs
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -37,7 +37,7 @@ from .tables import CJK_RANGES, CJK_RE
 
 __all__ = [
     "CJK_FLAG", "COMMON_FLAG", "Decoded", "Rejected", "best_chinese", "chinese_score", "common_chars", "count_matches",
-    "decode_bytes", "decode_utf8_chunks", "flag_table",
+    "decode_bytes", "decode_chinese_chunks", "decode_utf8_chunks", "flag_table",
 ]
 
 
@@ -276,6 +276,11 @@ def _codecs_for(answer: str | None) -> tuple[str, ...]:
     return (info.name,)
 
 
+# What chardet reads of an input (it also notes whether there was more): set here, not left to
+# its default, so that a big file's head gives the answer its whole bytes would.
+DETECT_BYTES = 200_000
+
+
 def _detect(data: bytes) -> tuple[str | None, float | None]:
     """chardet's answer and confidence, or (None, None) if it has none or fails.
 
@@ -294,6 +299,7 @@ def _detect(data: bytes) -> tuple[str | None, float | None]:
             data,
             prefer_superset=True,
             encoding_era=chardet.EncodingEra.MODERN_WEB,
+            max_bytes=DETECT_BYTES,
             no_match_encoding=_UTF8,
         )
     except Exception:  # a detector bug must not take the run down; treat it as "no answer"
@@ -333,19 +339,28 @@ def _wide(data: bytes) -> tuple[str, str] | None:
     return (best[1], best[2]) if best else None
 
 
+_FAMILIES = ((_GB18030,), _BIG5)
+
+
 def best_chinese(data: bytes, prefer: tuple[str, ...]) -> tuple[str, str, float] | None:
     """The strict GB18030 or Big5 reading with the higher score, as (codec, text, score)."""
-    readings: list[tuple[float, bool, str, str]] = []
-    for family in ((_GB18030,), _BIG5):
+    texts: dict[str, str] = {}
+    for family in _FAMILIES:
         for codec in family:
             text = _strict(data, codec)
             if text is not None:  # the first strict codec of a family is its reading
-                readings.append((chinese_score(text), codec in prefer, codec, text))
+                texts[codec] = text
                 break
-    if not readings:
+    if not texts:
         return None
-    score, _, codec, text = max(readings, key=lambda reading: reading[:2])
-    return codec, text, score
+    scores = {codec: chinese_score(text) for codec, text in texts.items()}
+    codec = _pick(scores, prefer)
+    return codec, texts[codec], scores[codec]
+
+
+def _pick(scores: dict[str, float], prefer: tuple[str, ...]) -> str:
+    """The reading with the best score, a preferred codec on a tie, else the first."""
+    return max(scores, key=lambda codec: (scores[codec], codec in prefer))
 
 
 class _Lines(NamedTuple):
@@ -554,6 +569,100 @@ def decode_utf8_chunks(chunks: Iterable[bytes]) -> Decoded | None:
     if not size or text.startswith("\ufeff") or controls / size > _BINARY_CONTROL_SHARE:
         return None  # empty, BOM-marked or binary-looking: the whole-file path decides
     return Decoded(text, _UTF8, None, 1.0, "utf8", True, 0)
+
+
+class _Survey(NamedTuple):
+    """What a pass over a file's bytes found, for the codecs that decoded all of them strictly."""
+
+    counts: dict[str, tuple[int, int]]  # codec -> (common Chinese characters, judged characters)
+    head: bytes  # the first DETECT_BYTES + 1 bytes
+    size: int
+    binary: bool  # a NUL or over 2 % control bytes
+    utf8: bool  # strict UTF-8 throughout
+
+
+def _survey(chunks: Iterable[bytes], tried: tuple[str, ...]) -> _Survey:
+    """Decode ``chunks`` strictly with each codec of ``tried`` at once, counting what
+    :func:`chinese_score` counts; a codec is dropped at its first error. Nothing is kept of the
+    text. Stops early once every codec has failed."""
+    decoders = {codec: codecs.getincrementaldecoder(codec)() for codec in (_UTF8, *tried)}
+    counts = dict.fromkeys(tried, (0, 0))
+    head = bytearray()
+    size = controls = 0
+    nul = False
+
+    def feed(chunk: bytes, final: bool) -> None:
+        for codec, decoder in list(decoders.items()):
+            try:
+                text = decoder.decode(chunk, final)
+            except UnicodeDecodeError:
+                del decoders[codec]
+                continue
+            if codec in counts and text:
+                flags = _flags(text)
+                common, judged = counts[codec]
+                counts[codec] = (common + int(np.count_nonzero(flags & _COMMON)),
+                                 judged + int(np.count_nonzero(flags & _JUDGED)))
+
+    for chunk in chunks:
+        if len(head) <= DETECT_BYTES:
+            head += chunk[:DETECT_BYTES + 1 - len(head)]
+        size += len(chunk)
+        nul = nul or b"\x00" in chunk
+        controls += _count_controls(chunk)
+        feed(chunk, False)
+        if nul or len(decoders) <= (_UTF8 in decoders):
+            break  # binary-looking, or no codec of ``tried`` left: the answer is known
+    else:
+        feed(b"", True)
+    return _Survey({codec: counts[codec] for codec in tried if codec in decoders}, bytes(head), size,
+                   nul or controls > size * _BINARY_CONTROL_SHARE, _UTF8 in decoders)
+
+
+def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
+    """:func:`decode_bytes` of a file that is GB18030 or Big5 throughout (a legacy dump's usual
+    case), with its bytes never held whole: ``read()`` gives the file's bytes in chunks from the
+    start, and is called once for each pass. None for any other file (decode those whole).
+
+    The first pass finds the codecs that decode every byte strictly and counts their common
+    Chinese characters, keeping no text; the last decodes with the one :func:`best_chinese`
+    would pick. A family's second codec (CP950) gets a pass of its own only when the first fails.
+
+    >>> chunks = ["簡介：中國汽車市場".encode("big5")[k:k + 3] for k in range(0, 18, 3)]
+    >>> decoded = decode_chinese_chunks(lambda: chunks)
+    >>> decoded.text, decoded.encoding
+    ('簡介：中國汽車市場', 'big5hkscs')
+    >>> decode_chinese_chunks(lambda: [b"plain ASCII is UTF-8"]) is None
+    True
+    """
+    survey = _survey(read(), tuple(family[0] for family in _FAMILIES))
+    if (not survey.size or survey.binary or survey.utf8 or not survey.counts
+            or any(survey.head.startswith(bom) for bom, _ in _BOMS)):
+        return None  # the whole-file path decides these
+    detected, confidence = _detect(survey.head)
+    answer = _codecs_for(detected)
+    if not answer or answer[0] not in _CHINESE:
+        return None
+    counts = dict(survey.counts)
+    scores: dict[str, float] = {}
+    for family in _FAMILIES:
+        # The family's first codec that decodes strictly is its reading, as in best_chinese.
+        for backup in family[1:]:
+            if any(c in counts for c in family):
+                break
+            counts.update(_survey(read(), (backup,)).counts)
+        reading = next((c for c in family if c in counts), None)
+        if reading is not None:
+            common, judged = counts[reading]
+            scores[reading] = common / judged if judged else 0.0  # chinese_score of the whole text
+    codec = _pick(scores, answer)
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        parts = [decoder.decode(chunk) for chunk in read()]
+        parts.append(decoder.decode(b"", True))
+    except UnicodeDecodeError:
+        return None  # the file changed between the passes
+    return Decoded("".join(parts), codec, detected, confidence, "chardet", True, 0)
 
 
 def _by_bom(data: bytes) -> Decoded | None:

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from . import dedup, diff, report, workers
 from .config import Config
-from .decode import Decoded, Rejected, decode_bytes, decode_utf8_chunks
+from .decode import Decoded, Rejected, decode_bytes, decode_chinese_chunks, decode_utf8_chunks
 from .errors import ConfigError, InputError, OutputError
 from .pipeline import (
     ArticleTask,
@@ -130,34 +130,37 @@ def read_input(f: InputFile) -> bytes:
     return data
 
 
-# A regular file at least this big is decoded as it is read when it is plain UTF-8: its bytes
-# and its whole text are never held at once.
+# A regular file at least this big is decoded as it is read when it is plain UTF-8, GB18030 or
+# Big5: its bytes and its whole text are never held at once.
 STREAM_BYTES = 1 << 25
 _READ = 1 << 24
 
 
-def _read_utf8(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
-    """(size, text) of a big plain UTF-8 file, decoded a chunk at a time as :func:`decode_bytes`
-    would decode it whole; None for any other input (read it with :func:`read_input`)."""
+def _read_streamed(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
+    """(size, text) of a big plain UTF-8, GB18030 or Big5 file, decoded a chunk at a time as
+    :func:`decode_bytes` would decode it whole; None for any other input (read it with
+    :func:`read_input`)."""
     if f.path is None or f.error is not None or config.encoding is not None or f.rel.endswith(".gz"):
         return None
     info = f.path.stat()
     if not stat.S_ISREG(info.st_mode) or info.st_size < STREAM_BYTES:
         return None
-    size = 0
-    with open(f.path, "rb") as fh:
+    path, size = f.path, 0
+    with open(path, "rb") as fh:
         head = fh.read(3)
-        if head.startswith(b"\x1f\x8b") or head == codecs.BOM_UTF8:
-            return None  # gzip by content, or a BOM: for the whole-file path, before a wasted pass
-        fh.seek(0)
+    if head.startswith(b"\x1f\x8b") or head == codecs.BOM_UTF8:
+        return None  # gzip by content, or a BOM: for the whole-file path, before a wasted pass
 
-        def chunks() -> Iterator[bytes]:
-            nonlocal size
+    def read() -> Iterator[bytes]:
+        """The file from its start, a chunk at a time; ``size`` counts this pass's bytes."""
+        nonlocal size
+        size = 0
+        with open(path, "rb") as fh:
             while chunk := fh.read(_READ):
                 size += len(chunk)
                 yield chunk
 
-        decoded = decode_utf8_chunks(chunks())
+    decoded = decode_utf8_chunks(read()) or decode_chinese_chunks(read)
     return None if decoded is None else (size, decoded)
 
 
@@ -316,7 +319,7 @@ def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
 def _decoded(job: _Job) -> tuple[FileInfo, Decoded | None]:
     """Read and decode one file; a file's bytes are gone when this returns (standard input's
     stay with its job)."""
-    streamed = _read_utf8(job.file, job.config) if job.data is None else None
+    streamed = _read_streamed(job.file, job.config) if job.data is None else None
     if streamed is not None:
         return decoded_info(job.file.rel, *streamed), streamed[1]
     return decode_file(job.data if job.data is not None else read_input(job.file), job.file.rel, job.config)
