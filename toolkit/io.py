@@ -113,6 +113,9 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
             yield Path(err.filename), f"cannot list directory: {err.strerror or err}"
 
 
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
 def read_input(f: InputFile) -> bytes:
     """The bytes of one input, gunzipped; OSError for anything but a readable regular file."""
     if f.error is not None:
@@ -125,22 +128,22 @@ def read_input(f: InputFile) -> bytes:
     if f.rel.endswith(".gz") or data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        except _GZIP_ERRORS as err:
             raise OSError(f"not a readable gzip file ({err})") from None
     return data
 
 
-# A regular file at least this big is decoded as it is read when it is plain UTF-8, GB18030 or
-# Big5: its bytes and its whole text are never held at once.
+# A regular file at least this big on disk is decoded as it is read (and gunzipped as it is read)
+# when it is plain UTF-8, GB18030 or Big5: its bytes and its whole text are never held at once.
 STREAM_BYTES = 1 << 25
 _READ = 1 << 24
 
 
 def _read_streamed(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
-    """(size, text) of a big plain UTF-8, GB18030 or Big5 file, decoded a chunk at a time as
-    :func:`decode_bytes` would decode it whole; None for any other input (read it with
+    """(size, text) of a big plain UTF-8, GB18030 or Big5 file, gzipped or not, decoded a chunk at
+    a time as :func:`decode_bytes` would decode it whole; None for any other input (read it with
     :func:`read_input`)."""
-    if f.path is None or f.error is not None or config.encoding is not None or f.rel.endswith(".gz"):
+    if f.path is None or f.error is not None or config.encoding is not None:
         return None
     info = f.path.stat()
     if not stat.S_ISREG(info.st_mode) or info.st_size < STREAM_BYTES:
@@ -148,19 +151,23 @@ def _read_streamed(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
     path, size = f.path, 0
     with open(path, "rb") as fh:
         head = fh.read(3)
-    if head.startswith(b"\x1f\x8b") or head == codecs.BOM_UTF8:
-        return None  # gzip by content, or a BOM: for the whole-file path, before a wasted pass
+    zipped = f.rel.endswith(".gz") or head.startswith(b"\x1f\x8b")  # as read_input decides
+    if head == codecs.BOM_UTF8:
+        return None  # for the whole-file path, before a wasted pass
 
     def read() -> Iterator[bytes]:
-        """The file from its start, a chunk at a time; ``size`` counts this pass's bytes."""
+        """The file's bytes (gunzipped) from the start; ``size`` counts this pass's."""
         nonlocal size
         size = 0
-        with open(path, "rb") as fh:
+        with gzip.open(path, "rb") if zipped else open(path, "rb") as fh:
             while chunk := fh.read(_READ):
                 size += len(chunk)
                 yield chunk
 
-    decoded = decode_utf8_chunks(read()) or decode_chinese_chunks(read)
+    try:
+        decoded = decode_utf8_chunks(read()) or decode_chinese_chunks(read)
+    except _GZIP_ERRORS:
+        return None  # read_input reports it
     return None if decoded is None else (size, decoded)
 
 
