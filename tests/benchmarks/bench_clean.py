@@ -131,10 +131,16 @@ class CorpusInfo:
     size: int
 
 
+# How --one-file-as writes the single file: (script, codec, gzipped).
+FORMS = {"utf-8": ("hans", "utf-8", False), "gb18030": ("hans", "gb18030", False),
+         "big5": ("hant", "big5hkscs", False), "gzip": ("hans", "utf-8", True)}
+
+
 def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000,
-                 one_file: bool = False) -> CorpusInfo:
+                 one_file: bool = False, form: str | None = None) -> CorpusInfo:
     """Write about ``size`` bytes of corpus files under ``root`` (deterministic for a seed); with
-    ``one_file``, a single file of about ``size`` bytes in UTF-8 (whatever its encoding)."""
+    ``one_file``, a single file of about ``size`` bytes in UTF-8 (whatever its encoding), in the
+    script, encoding and compression of ``form`` (a key of :data:`FORMS`) when one is given."""
     import opencc
 
     to_tw = opencc.OpenCC("s2twp")
@@ -162,16 +168,22 @@ def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000
             utf8 += len(parts[-1].encode("utf-8")) + 1
             n_articles += 1
         text = "\n".join(parts)
+        choice = rng.random()
+        if form is not None:
+            script, codec, zipped = FORMS[form]
+            trad, suffix = script == "hant", ".txt"
         if trad:
             text = to_tw.convert(text)
-        choice = rng.random()
-        codec, suffix = ("gb18030", ".txt") if not trad and choice < 0.15 else \
-            ("big5hkscs", ".txt") if trad and choice < 0.15 else ("utf-8", ".txt")
+        if form is None:
+            codec, suffix = ("gb18030", ".txt") if not trad and choice < 0.15 else \
+                ("big5hkscs", ".txt") if trad and choice < 0.15 else ("utf-8", ".txt")
+            zipped = choice > 0.9
         try:
             data = text.encode(codec)
         except UnicodeEncodeError:
-            data = text.encode("utf-8")
-        if choice > 0.9:
+            # Big5 lacks a few characters (a no-break space): as "?" when asked for, else all in UTF-8
+            data = text.encode(codec, "replace") if form else text.encode("utf-8")
+        if zipped:
             data, suffix = gzip.compress(data, mtime=0), ".txt.gz"
         path = root / f"{n_files // 100:03d}" / f"{n_files:05d}{suffix}"
         path.parent.mkdir(exist_ok=True)
@@ -356,8 +368,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline end-to-end runs")
     parser.add_argument("--check-jobs", action="store_true", help="also run --jobs 1 and compare the outputs")
     parser.add_argument("--one-file", action="store_true", help="also a corpus of each size as one single file")
+    parser.add_argument("--one-file-as", default="", metavar="FORMS",
+                        help=f"with --one-file, the single file in each of these forms, comma-separated: "
+                             f"{', '.join(FORMS)} (default: script and encoding drawn as for the corpus)")
     args = parser.parse_args(argv)
     sizes = [float(s) for s in args.sizes.split(",")]
+    forms: list[str | None] = [*args.one_file_as.split(",")] if args.one_file_as else [None]
+    if unknown := [form for form in forms if form is not None and form not in FORMS]:
+        parser.error(f"--one-file-as: unknown form {', '.join(map(str, unknown))} (forms: {', '.join(FORMS)})")
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-clean-"))
     py = sys.executable
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, jobs={args.jobs}, work dir {work}")
@@ -418,29 +436,31 @@ def main(argv: list[str] | None = None) -> None:
                   f"{peak1 / 2**20:,.0f} MiB   output identical to --jobs {args.jobs}: {run.same}")
         runs.append(run)
         if args.one_file:
-            one_file(work, size_mb, args)
+            for form in forms:
+                one_file(work, size_mb, args, form)
     if len(per_mb) > 1:
         print("\nlinear scaling, cost per MB: " + ", ".join(f"{s:g} MB: {c * 1000:.0f} ms" for s, c in per_mb))
     print_targets(runs, args.jobs)
 
 
-def one_file(work: Path, size_mb: float, args: argparse.Namespace) -> None:
-    """``clean`` on a corpus of ``size_mb`` written as one file, with ``--jobs N`` (and 1)."""
-    root = work / f"corpus-{size_mb:g}mb-s{args.seed}-one"
+def one_file(work: Path, size_mb: float, args: argparse.Namespace, form: str | None = None) -> None:
+    """``clean`` on a corpus of ``size_mb`` written as one file (in ``form``), with ``--jobs N`` (and 1)."""
+    name = f"{size_mb:g}mb-s{args.seed}-one" + (f"-{form}" if form else "")
+    root = work / f"corpus-{name}"
     if not root.exists():
-        write_corpus(root, int(size_mb * MB), args.seed, one_file=True)
+        write_corpus(root, int(size_mb * MB), args.seed, one_file=True, form=form)
     [path] = _files(root)
     size = path.stat().st_size
     outs = []
     for jobs in (args.jobs, 1) if args.check_jobs else (args.jobs,):
-        out = work / f"out-{size_mb:g}mb-one-j{jobs}"
+        out = work / f"out-{name}-j{jobs}"
         secs, peak, _ = run_measured([sys.executable, "-m", "toolkit", "clean", str(root), "--out", str(out), "-q",
                                       "--jobs", str(jobs)])
         outs.append(out)
-        print(f"one file ({path.name}, {_fmt_mb(size)} MB), --jobs {jobs}: {secs:7.1f} s  {size / MB / secs:6.2f} MB/s"
-              f"  peak RSS {peak / 2**20:,.0f} MiB")
+        print(f"one file ({path.name}, {form or 'drawn'}, {_fmt_mb(size)} MB), --jobs {jobs}: {secs:7.1f} s  "
+              f"{size / MB / secs:6.2f} MB/s  peak RSS {peak / 2**20:,.0f} MiB")
     if len(outs) == 2:
-        print(f"one file: output identical for --jobs {args.jobs} and 1: {_same_tree(*outs)}")
+        print(f"one file ({form or 'drawn'}): output identical for --jobs {args.jobs} and 1: {_same_tree(*outs)}")
 
 
 @dataclass
