@@ -37,7 +37,7 @@ class Dom(HTMLParser):
             self.ids.add(a["id"] or "")
         if tag == "tr" and a.get("class") in ("equal", "changed", "deleted", "inserted"):
             self.rows.append((a["class"] or "", [], []))
-        elif tag == "td" and self.rows and a.get("class", "").startswith("text"):
+        elif tag == "td" and self.rows and (a.get("class") or "").startswith("text"):
             self._cell, self._tags = [], []
         elif self._cell is not None:
             self._tags.append(tag)

@@ -201,7 +201,7 @@ def test_signature_in_blocks_is_bit_identical_to_datasketch() -> None:
 def same_prepared(ours: list[dedup.Prepared], theirs: list[dedup.Prepared]) -> bool:
     return len(ours) == len(theirs) and all(
         a.key == b.key and a.view == b.view and (a.bands is None) == (b.bands is None)
-        and (a.bands is None or np.array_equal(a.bands, b.bands)) for a, b in zip(ours, theirs, strict=True))
+        and (a.bands is None or b.bands is None or np.array_equal(a.bands, b.bands)) for a, b in zip(ours, theirs, strict=True))
 
 
 @settings(max_examples=60)

@@ -46,6 +46,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the baseline runs without importing toolkit
+    from toolkit.models import Script, Variant
 
 MB = 1_000_000
 SOURCES = ("汽車商業評論", "新华社", "央视新闻", "界面新闻", "中央社", "澎湃新闻", "财联社", "虎嗅APP")
@@ -269,7 +273,8 @@ def stage_figures(root: Path, sample: int) -> list[tuple[str, float, int]]:
     config = Config()
     # Lookup tables and OpenCC dictionaries load once per process: load them before timing.
     warm = "兩年前那些車企，TOP10里面還有很多品牌在這裡。（汽車商業評論）\n两年前那些车企，里面还有很多品牌。"
-    for label, variant in (("hans", "cn"), ("hant", "tw"), ("hant", "hk"), ("hant", None)):
+    labels: tuple[tuple[Script, Variant | None], ...] = (("hans", "cn"), ("hant", "tw"), ("hant", "hk"), ("hant", None))
+    for label, variant in labels:
         script.detect(warm)
         dedup.prepare(dedup.matching_view(script.fold(normalize.normalize(warm, config.normalize)[0], label, variant)),
                       config.dedup)
@@ -285,7 +290,7 @@ def stage_figures(root: Path, sample: int) -> list[tuple[str, float, int]]:
     texts = [d.text for d in map(decode_bytes, blobs) if isinstance(d, Decoded)]
     rows.append(("decode", time.perf_counter() - t, 0))
     t = time.perf_counter()
-    arts = []
+    arts: list[str] = []
     for text in texts:
         arts.extend(split.body_text(text, s) for s in split.find_segments(text, config.split) if s.kind == "article")
     rows.append(("split", time.perf_counter() - t, len(arts)))

@@ -62,7 +62,7 @@ class Doc:
 
 
 def seed_articles() -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         out.extend((path.stem, text[s.start:s.end]) for s in find_segments(text) if s.kind == "article")
