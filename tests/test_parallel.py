@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from io import BytesIO, TextIOWrapper
 from pathlib import Path
 from typing import Any
 
@@ -286,3 +288,24 @@ def test_big_files_decoded_as_read_give_the_same_output(tmp_path: Path, monkeypa
               "simp-gbk.txt.gz", "trad-big5.txt", "empty.txt", "binary.bin"}
     plain = [p for p in root.rglob("*") if p.is_file() and p.name not in others]  # gzipped ones too
     assert streamed == {"utf-8": len(plain), "gb18030": 2, "big5hkscs": 1} and len(plain) > 40
+
+
+def test_big_stdin_is_decoded_as_read_like_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = gzip.compress(SIMP.read_text(encoding="utf-8").encode("gb18030"), mtime=0)
+    streamed: list[str] = []
+    real = io.decode_chinese_chunks
+
+    def counted(read: Any) -> Decoded | None:
+        decoded = real(read)
+        streamed.append(decoded.encoding if decoded else "")
+        return decoded
+
+    monkeypatch.setattr(io, "decode_chinese_chunks", counted)
+    trees = []
+    for threshold in (io.STREAM_BYTES, 0):
+        monkeypatch.setattr(io, "STREAM_BYTES", threshold)
+        monkeypatch.setattr(sys, "stdin", TextIOWrapper(BytesIO(data)))
+        io.run_clean(io.discover(["-"]), tmp_path / str(threshold), Config(), jobs=1)
+        trees.append(_tree(tmp_path / str(threshold)))
+    assert trees[0] == trees[1] and streamed == ["gb18030"]
+    assert json.loads((tmp_path / "0" / "corpus.jsonl").read_text().splitlines()[0])["origin"]["file"] == "<stdin>"

@@ -277,10 +277,9 @@ BATCH_CHARS = 1 << 21
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    """One input file for a worker. Standard input is read by the parent and passed as bytes."""
+    """One input file for a worker. Standard input is copied by the parent to a file beside the spill."""
 
     file: InputFile
-    data: bytes | None
     config: Config
     spill: str
     batch_chars: int
@@ -314,22 +313,27 @@ class _Done:
 
 
 def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
-    """Standard input is read here (workers have none); a failure is the worker's to report."""
+    """Standard input is copied to a file here, a chunk at a time (workers have none, and a big
+    one is then decoded as it is read like any file); a failure is the worker's to report."""
     if f.path is not None:
-        return _Job(f, None, config, spill, batch_chars)
+        return _Job(f, config, spill, batch_chars)
     try:
-        return _Job(f, read_input(f), config, spill, batch_chars)
+        if sys.stdin is None:
+            raise OSError("standard input is closed")
+        copy = Path(spill + ".stdin")
+        with open(copy, "wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh, _READ)
+        return _Job(replace(f, path=copy), config, spill, batch_chars)
     except OSError as err:
-        return _Job(replace(f, error=str(err.strerror or err)), None, config, spill, batch_chars)
+        return _Job(replace(f, error=str(err.strerror or err)), config, spill, batch_chars)
 
 
 def _decoded(job: _Job) -> tuple[FileInfo, Decoded | None]:
-    """Read and decode one file; a file's bytes are gone when this returns (standard input's
-    stay with its job)."""
-    streamed = _read_streamed(job.file, job.config) if job.data is None else None
+    """Read and decode one file; a file's bytes are gone when this returns."""
+    streamed = _read_streamed(job.file, job.config)
     if streamed is not None:
         return decoded_info(job.file.rel, *streamed), streamed[1]
-    return decode_file(job.data if job.data is not None else read_input(job.file), job.file.rel, job.config)
+    return decode_file(read_input(job.file), job.file.rel, job.config)
 
 
 def _work(job: _Job) -> _Done:
