@@ -301,6 +301,15 @@ def test_big_stdin_is_decoded_as_read_like_a_file(tmp_path: Path, monkeypatch: p
         return decoded
 
     monkeypatch.setattr(io, "decode_chinese_chunks", counted)
+    left: list[bool] = []
+    real_decoded = io._decoded
+
+    def decoded(job: Any) -> Any:
+        result = real_decoded(job)
+        left.append(job.file.path.exists())  # the spill directory outlives this
+        return result
+
+    monkeypatch.setattr(io, "_decoded", decoded)
     trees = []
     for threshold in (io.STREAM_BYTES, 0):
         monkeypatch.setattr(io, "STREAM_BYTES", threshold)
@@ -308,4 +317,5 @@ def test_big_stdin_is_decoded_as_read_like_a_file(tmp_path: Path, monkeypatch: p
         io.run_clean(io.discover(["-"]), tmp_path / str(threshold), Config(), jobs=1)
         trees.append(_tree(tmp_path / str(threshold)))
     assert trees[0] == trees[1] and streamed == ["gb18030"]
+    assert left == [False, False]  # each copy removed once read
     assert json.loads((tmp_path / "0" / "corpus.jsonl").read_text().splitlines()[0])["origin"]["file"] == "<stdin>"

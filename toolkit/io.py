@@ -283,6 +283,7 @@ class _Job:
     config: Config
     spill: str
     batch_chars: int
+    copied: bool = False  # the file is standard input's copy, removed once read
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,17 +324,21 @@ def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
         copy = Path(spill + ".stdin")
         with open(copy, "wb") as fh:
             shutil.copyfileobj(sys.stdin.buffer, fh, _READ)
-        return _Job(replace(f, path=copy), config, spill, batch_chars)
+        return _Job(replace(f, path=copy), config, spill, batch_chars, copied=True)
     except OSError as err:
         return _Job(replace(f, error=str(err.strerror or err)), config, spill, batch_chars)
 
 
 def _decoded(job: _Job) -> tuple[FileInfo, Decoded | None]:
     """Read and decode one file; a file's bytes are gone when this returns."""
-    streamed = _read_streamed(job.file, job.config)
-    if streamed is not None:
-        return decoded_info(job.file.rel, *streamed), streamed[1]
-    return decode_file(read_input(job.file), job.file.rel, job.config)
+    try:
+        streamed = _read_streamed(job.file, job.config)
+        if streamed is not None:
+            return decoded_info(job.file.rel, *streamed), streamed[1]
+        return decode_file(read_input(job.file), job.file.rel, job.config)
+    finally:
+        if job.copied and job.file.path is not None:
+            job.file.path.unlink()
 
 
 def _work(job: _Job) -> _Done:
