@@ -338,7 +338,7 @@ def _decoded(job: _Job) -> tuple[FileInfo, Decoded | None]:
         return decode_file(read_input(job.file), job.file.rel, job.config)
     finally:
         if job.copied and job.file.path is not None:
-            job.file.path.unlink()
+            job.file.path.unlink(missing_ok=True)
 
 
 def _work(job: _Job) -> _Done:
