@@ -433,7 +433,7 @@ def test_chinese_decoded_as_read_is_decoded_whole(data: bytes, chunk: int) -> No
 
     got = toolkit.decode.decode_chinese_chunks(read)
     if got is not None:
-        assert got == decode_bytes(data) and passes <= 3
+        assert got == decode_bytes(data) and passes <= 4  # head, survey, CP950, decoding
 
 
 @pytest.mark.parametrize("codec", ["gb18030", "big5hkscs"])
@@ -455,3 +455,16 @@ def test_legacy_read_as_it_comes_leaves_binary_to_the_whole_file_path(monkeypatc
     assert decode_bytes(controls).reason == "binary"  # type: ignore[union-attr]
     assert toolkit.decode.decode_chinese_chunks(lambda: _chunked(controls, 7)) is None
     assert toolkit.decode.decode_chinese_chunks(lambda: _chunked(data, 7)) == decode_bytes(data)
+
+
+def test_damaged_utf8_is_left_to_the_whole_file_path_after_its_head() -> None:
+    data = (SIMPLIFIED * 40).encode("utf-8") + b"\xff"
+    passes = 0
+
+    def read() -> list[bytes]:
+        nonlocal passes
+        passes += 1
+        return _chunked(data, 4097)
+
+    assert toolkit.decode.decode_chinese_chunks(read) is None and passes == 1
+    assert decode_bytes(data).strict is False  # type: ignore[union-attr]

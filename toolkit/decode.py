@@ -575,8 +575,6 @@ class _Survey(NamedTuple):
     """What a pass over a file's bytes found, for the codecs that decoded all of them strictly."""
 
     counts: dict[str, tuple[int, int]]  # codec -> (common Chinese characters, judged characters)
-    head: bytes  # the first DETECT_BYTES + 1 bytes
-    size: int
     binary: bool  # a NUL or over 2 % control bytes
     utf8: bool  # strict UTF-8 throughout
 
@@ -587,7 +585,6 @@ def _survey(chunks: Iterable[bytes], tried: tuple[str, ...]) -> _Survey:
     text. Stops early once every codec has failed."""
     decoders = {codec: codecs.getincrementaldecoder(codec)() for codec in (_UTF8, *tried)}
     counts = dict.fromkeys(tried, (0, 0))
-    head = bytearray()
     size = controls = 0
     nul = False
 
@@ -605,8 +602,6 @@ def _survey(chunks: Iterable[bytes], tried: tuple[str, ...]) -> _Survey:
                                  judged + int(np.count_nonzero(flags & _JUDGED)))
 
     for chunk in chunks:
-        if len(head) <= DETECT_BYTES:
-            head += chunk[:DETECT_BYTES + 1 - len(head)]
         size += len(chunk)
         nul = nul or b"\x00" in chunk
         controls += _count_controls(chunk)
@@ -615,8 +610,18 @@ def _survey(chunks: Iterable[bytes], tried: tuple[str, ...]) -> _Survey:
             break  # binary-looking, or no codec of ``tried`` left: the answer is known
     else:
         feed(b"", True)
-    return _Survey({codec: counts[codec] for codec in tried if codec in decoders}, bytes(head), size,
+    return _Survey({codec: counts[codec] for codec in tried if codec in decoders},
                    nul or controls > size * _BINARY_CONTROL_SHARE, _UTF8 in decoders)
+
+
+def _head(chunks: Iterable[bytes]) -> bytes:
+    """The first DETECT_BYTES + 1 bytes: what chardet reads, and whether there is more."""
+    head = bytearray()
+    for chunk in chunks:
+        head += chunk[:DETECT_BYTES + 1 - len(head)]
+        if len(head) > DETECT_BYTES:
+            break
+    return bytes(head)
 
 
 def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
@@ -624,9 +629,11 @@ def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None
     case), with its bytes never held whole: ``read()`` gives the file's bytes in chunks from the
     start, and is called once for each pass. None for any other file (decode those whole).
 
-    The first pass finds the codecs that decode every byte strictly and counts their common
-    Chinese characters, keeping no text; the last decodes with the one :func:`best_chinese`
-    would pick. A family's second codec (CP950) gets a pass of its own only when the first fails.
+    chardet reads the head first: unless it names GB18030 or Big5 (a damaged UTF-8 file, say),
+    nothing more is read. Then a pass finds the codecs that decode every byte strictly and counts
+    their common Chinese characters, keeping no text, and the last decodes with the one
+    :func:`best_chinese` would pick. A family's second codec (CP950) gets a pass of its own only
+    when the first fails.
 
     >>> chunks = ["簡介：中國汽車市場".encode("big5")[k:k + 3] for k in range(0, 18, 3)]
     >>> decoded = decode_chinese_chunks(lambda: chunks)
@@ -635,13 +642,15 @@ def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None
     >>> decode_chinese_chunks(lambda: [b"plain ASCII is UTF-8"]) is None
     True
     """
-    survey = _survey(read(), tuple(family[0] for family in _FAMILIES))
-    if (not survey.size or survey.binary or survey.utf8 or not survey.counts
-            or any(survey.head.startswith(bom) for bom, _ in _BOMS)):
+    head = _head(read())
+    if not head or any(head.startswith(bom) for bom, _ in _BOMS):
         return None  # the whole-file path decides these
-    detected, confidence = _detect(survey.head)
+    detected, confidence = _detect(head)  # as of the whole bytes: chardet reads no further
     answer = _codecs_for(detected)
     if not answer or answer[0] not in _CHINESE:
+        return None
+    survey = _survey(read(), tuple(family[0] for family in _FAMILIES))
+    if survey.binary or survey.utf8 or not survey.counts:
         return None
     counts = dict(survey.counts)
     scores: dict[str, float] = {}
