@@ -408,6 +408,17 @@ def _chunked(data: bytes, chunk: int) -> list[bytes]:
     return [data[k:k + chunk] for k in range(0, len(data), chunk)]
 
 
+class _Passes:
+    """``read`` for the streamed decoders: the bytes in chunks, counting the passes over them."""
+
+    def __init__(self, data: bytes, chunk: int) -> None:
+        self.data, self.chunk, self.count = data, chunk, 0
+
+    def __call__(self) -> list[bytes]:
+        self.count += 1
+        return _chunked(self.data, self.chunk)
+
+
 _HANZI = "中文汽車市場价格裡面里后後發发麵，。、「」（）€"
 
 
@@ -424,16 +435,10 @@ _LEGACY_PIECES = st.lists(st.text(st.sampled_from(_HANZI + "ab1 \n"), max_size=1
 @example("價格一百元€，中國汽車市場".encode("cp950") * 3, 5)  # Big5-HKSCS fails: CP950 gets its own pass
 @given(_LEGACY_PIECES, st.integers(1, 9))
 def test_chinese_decoded_as_read_is_decoded_whole(data: bytes, chunk: int) -> None:
-    passes = 0
-
-    def read() -> list[bytes]:
-        nonlocal passes
-        passes += 1
-        return _chunked(data, chunk)
-
+    read = _Passes(data, chunk)
     got = toolkit.decode.decode_chinese_chunks(read)
     if got is not None:
-        assert got == decode_bytes(data) and passes <= 4  # head, survey, CP950, decoding
+        assert got == decode_bytes(data) and read.count <= 4  # head, survey, CP950, decoding
 
 
 @pytest.mark.parametrize("codec", ["gb18030", "big5hkscs"])
@@ -459,12 +464,6 @@ def test_legacy_read_as_it_comes_leaves_binary_to_the_whole_file_path(monkeypatc
 
 def test_damaged_utf8_is_left_to_the_whole_file_path_after_its_head() -> None:
     data = (SIMPLIFIED * 40).encode("utf-8") + b"\xff"
-    passes = 0
-
-    def read() -> list[bytes]:
-        nonlocal passes
-        passes += 1
-        return _chunked(data, 4097)
-
-    assert toolkit.decode.decode_chinese_chunks(read) is None and passes == 1
+    read = _Passes(data, 4097)
+    assert toolkit.decode.decode_chinese_chunks(read) is None and read.count == 1
     assert decode_bytes(data).strict is False  # type: ignore[union-attr]
