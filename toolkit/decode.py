@@ -611,7 +611,7 @@ def _survey(chunks: Iterable[bytes], tried: tuple[str, ...]) -> _Survey:
     else:
         feed(b"", True)
     return _Survey({codec: counts[codec] for codec in tried if codec in decoders},
-                   nul or controls > size * _BINARY_CONTROL_SHARE, _UTF8 in decoders)
+                   nul or controls / max(size, 1) > _BINARY_CONTROL_SHARE, _UTF8 in decoders)
 
 
 def _head(chunks: Iterable[bytes]) -> bytes:
