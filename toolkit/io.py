@@ -116,6 +116,11 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
+def _gzipped(f: InputFile, head: bytes) -> bool:
+    """Whether an input is gunzipped before decoding: by its name or by its first bytes."""
+    return f.rel.endswith(".gz") or head.startswith(b"\x1f\x8b")
+
+
 def read_input(f: InputFile) -> bytes:
     """The bytes of one input, gunzipped; OSError for anything but a readable regular file."""
     if f.error is not None:
@@ -125,7 +130,7 @@ def read_input(f: InputFile) -> bytes:
     if f.path is None and sys.stdin is None:
         raise OSError("standard input is closed")
     data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
-    if f.rel.endswith(".gz") or data[:2] == b"\x1f\x8b":
+    if _gzipped(f, data[:2]):
         try:
             data = gzip.decompress(data)
         except _GZIP_ERRORS as err:
@@ -151,7 +156,7 @@ def _read_streamed(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
     path, size = f.path, 0
     with open(path, "rb") as fh:
         head = fh.read(3)
-    zipped = f.rel.endswith(".gz") or head.startswith(b"\x1f\x8b")  # as read_input decides
+    zipped = _gzipped(f, head)
     if head == codecs.BOM_UTF8:
         return None  # for the whole-file path, before a wasted pass
 
