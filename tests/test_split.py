@@ -21,6 +21,7 @@ from toolkit.split import (
     find_segments,
     lines,
     marker_table,
+    stream_segments,
 )
 
 TITLES_000 = [
@@ -443,6 +444,62 @@ def test_resplitting_the_split_pieces_gives_the_same_articles(text: str) -> None
     _resplit(text)
 
 
+def _streamed(pieces: list[str]) -> list:
+    """The segments of stream_segments, moved to offsets in the whole text; checks the blocks tile it."""
+    out, pos = [], 0
+    for offset, block, segs in stream_segments(pieces):
+        assert offset == pos and block
+        assert all(0 <= s.start <= s.end <= len(block) for s in segs)
+        out.extend(s.shifted(offset) for s in segs)
+        pos += len(block)
+    assert pos == len("".join(pieces))
+    return out
+
+
+def _cut(text: str, cuts: list[int]) -> list[str]:
+    points = sorted({c % (len(text) + 1) for c in cuts})
+    return [text[a:b] for a, b in itertools.pairwise([0, *points, len(text)])]
+
+
+LINES = st.sampled_from([
+    "標題甲", "正文一句。", "正文。（汽車商業評論）", "正文 (虎嗅APP)", "（央视新闻）", "#車企", "#車企 #出海", "# 大標題",
+    "## 小節", "新华社北京5月4日电 正文。", "责任编辑：王某", "来源：界面新闻", "作者｜黄楠", "文/王某", "", "　",
+    "原标题：《跨国车企拥抱中国技术》", "車企低息戰火力全開", "（完）",
+])
+
+
+@given(st.lists(LINES, max_size=40).map("\n".join), st.lists(st.integers(0, 10**6), max_size=12))
+def test_streamed_split_gives_the_segments_of_the_whole(text: str, cuts: list[int]) -> None:
+    whole = [s for s in find_segments(text) if s.kind != "gap"]
+    assert _streamed(_cut(text, cuts)) == whole
+    assert _streamed(text.splitlines(True)) == whole
+
+
+@given(st.lists(PIECES, max_size=30).map("".join), st.lists(st.integers(0, 10**6), max_size=8))
+def test_streamed_split_of_any_concatenation(text: str, cuts: list[int]) -> None:
+    assert _streamed(_cut(text, cuts)) == [s for s in find_segments(text) if s.kind != "gap"]
+
+
+@pytest.mark.parametrize("pieces", [
+    ["#車企\n#出海\n", "標題\n正文。（汽車商業評論）"],  # a tag line after a tag line adds to the tags
+    ["標題\n正文。（汽車商業評論）\n\n责任编辑：王某\n", "標題\n正文。"],  # an editor line joins the last article
+    ["# 大標題\n正文。\n", "## 小節\n正文。\n新华社北京5月4日电 正文。\n", "正文。"],
+], ids=["tags", "editor", "headings"])
+def test_streamed_split_where_a_piece_ends(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _streamed(pieces) == [s for s in find_segments(text) if s.kind != "gap"]
+
+
+def test_streamed_split_of_the_seeds_restarts_between_articles(trad_text: str, simp_text: str) -> None:
+    for text in (trad_text, simp_text, trad_text + "\n" + simp_text):
+        assert _streamed(text.splitlines(True)) == [s for s in find_segments(text) if s.kind != "gap"]
+    # Settled as it goes, not all at the end: the eight articles of the Traditional seed, and
+    # articles that only a dateline opens.
+    assert len([b for b in stream_segments(trad_text.splitlines(True)) if b[2]]) > 2
+    datelines = ["新华社北京5月4日电 正文。\n", "正文二。\n"] * 20
+    assert len(list(stream_segments(datelines))) > 2
+
+
 @given(st.integers(0, 2**32 - 1))
 def test_labelled_concatenations_split_back_exactly(seed: int) -> None:
     from tests.benchmarks.bench_split import build
@@ -453,6 +510,7 @@ def test_labelled_concatenations_split_back_exactly(seed: int) -> None:
         [(t.start, t.title, t.source, t.text, t.tags) for t in truths]
     _tiles(text)
     _resplit(text)
+    assert _streamed(text.splitlines(True)) == [s for s in find_segments(text) if s.kind != "gap"]
 
 
 

@@ -124,12 +124,7 @@ class ArticleTask:
         if lo == 0 and hi == len(self.text):
             return self
 
-        def shift(span: tuple[int, int] | None) -> tuple[int, int] | None:
-            return None if span is None else (span[0] - lo, span[1] - lo)
-
-        moved = replace(seg, start=seg.start - lo, end=seg.end - lo, title=shift(seg.title), body=shift(seg.body),
-                        credits=tuple(replace(c, start=c.start - lo, end=c.end - lo) for c in seg.credits))
-        return replace(self, text=self.text[lo:hi], seg=moved)
+        return replace(self, text=self.text[lo:hi], seg=seg.shifted(-lo))
 
 
 Task = ArticleTask | Processed  # a Processed is a record already decided (a bad JSON Lines line)

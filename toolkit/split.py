@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any
 
@@ -255,6 +255,14 @@ class Segment:
     tags: tuple[str, ...] = ()
     credits: tuple[Credit, ...] = ()  # cut from the body, in text order
 
+    def shifted(self, by: int) -> Segment:
+        """The same segment with every offset moved by ``by``."""
+        def move(span: tuple[int, int] | None) -> tuple[int, int] | None:
+            return None if span is None else (span[0] + by, span[1] + by)
+
+        return replace(self, start=self.start + by, end=self.end + by, title=move(self.title), body=move(self.body),
+                       credits=tuple(replace(c, start=c.start + by, end=c.end + by) for c in self.credits))
+
 
 @dataclass
 class _Draft:
@@ -436,7 +444,22 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
     ...  for s in segs if s.kind == "article"]
     [('標題一', '正文一。', '甲報', ('車企',)), ('標題二', '正文二。', '乙報', ('車企',))]
     """
-    config = config or SplitConfig()
+    segments, _, _ = _segments(text, config or SplitConfig(), table, ())
+    return _fill_gaps(text, segments)
+
+
+def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
+              tags: tuple[str, ...]) -> tuple[list[Segment], int, tuple[str, ...]]:
+    """The article and tag segments of ``text`` (sorted, without gaps), with ``tags`` active at
+    its start; and the last restart: the start of a line from which splitting afresh, with the
+    tags returned, gives the same segments as going on (0 when there is none but the start).
+
+    A restart is a line that leaves the splitter in the same state whatever came before it:
+    a heading, a tag line after a line that is not one, a line that a start marker makes open
+    a new article, or any line when no article is open and no credit line may join the last.
+    Everything before it is settled then: the splitter looks ahead only to the next nonblank
+    line, and changes no closed article but the one a credit line joins.
+    """
     table = table or marker_table(config)
     match = _Matcher(table, config)
     heading_re = table.structure("md_heading")
@@ -451,7 +474,8 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
 
     drafts: list[_Draft] = []
     tag_lines: dict[int, tuple[str, ...]] = {}
-    active_tags: tuple[str, ...] = ()
+    active_tags = tags
+    restart, restart_tags = 0, tags
     last_was_tag = False
     cur: _Draft | None = None
     attach: _Draft | None = None  # the article a following credit line may still join
@@ -513,7 +537,10 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         if ends[i] == at:
             continue
         s = line(i)
+        tags_before = active_tags
         if is_tag(s):
+            if not last_was_tag:
+                restart, restart_tags = _line_start(text, at), tags_before
             attach = None
             found = tuple(t for t in re.split(r"[#\s]+", s) if t)
             active_tags = (active_tags + found) if last_was_tag else found
@@ -526,6 +553,7 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         joinable, attach = attach, None
         h = heading(s)
         if h:
+            restart, restart_tags = _line_start(text, at), tags_before
             if cur is not None:
                 cur.closed = True
             cur = open_draft()
@@ -533,6 +561,8 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
             continue
         tails = match.tails(s)
         credit = match.end_line(s, tails)
+        if (cur is None or cur.closed) and not (credit and joinable is not None):
+            restart, restart_tags = _line_start(text, at), tags_before
         # A credit line belongs to the open article, or to the one that just ended
         # with only blank lines in between.
         target = cur if cur is not None and not cur.closed and cur.lines else joinable
@@ -555,6 +585,7 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         if cur is not None and not cur.closed and (
                 head or opening or (is_title_like(i) and opens_next(i))) and has_body(cur):
             cur.closed = True  # a dateline, byline or titled dateline after body text opens a new article
+            restart, restart_tags = _line_start(text, at), tags_before
         if cur is None or cur.closed:
             cur = open_draft()
             if not head and not opening and is_title_like(i):
@@ -598,7 +629,64 @@ def find_segments(text: str, config: SplitConfig | None = None, table: MarkerTab
         ))
     for i, found in tag_lines.items():
         segments.append(Segment(kind="tag", start=starts[i], end=ends[i], tags=found))
-    return _fill_gaps(text, sorted(segments, key=lambda s: s.start))
+    return sorted(segments, key=lambda s: s.start), restart, restart_tags
+
+
+def _line_start(text: str, at: int) -> int:
+    """Where the line holding offset ``at`` starts."""
+    return text.rfind("\n", 0, at) + 1
+
+
+def stream_segments(pieces: Iterable[str], config: SplitConfig | None = None,
+                    table: MarkerTable | None = None) -> Iterator[tuple[int, str, list[Segment]]]:
+    """:func:`find_segments` of the concatenated ``pieces`` without holding them all: blocks
+    ``(offset, text, segments)`` that tile the whole text, each with its article and tag
+    segments (offsets in the block), as soon as they are settled.
+
+    A block ends at the last restart (see :func:`_segments`) of the text read so far. Pieces
+    are cut at line ends first, so a restart is always a whole line. With no restart, the text
+    waits until it has doubled before it is split again: a file of one long article costs a few
+    splits, not one a piece.
+
+    >>> pieces = ["標題一\\n正文一。 (甲報)\\n\\n標題二\\n", "正文二。（乙報）"]
+    >>> [(offset, [(s.title, s.source) for s in segs]) for offset, _, segs in stream_segments(pieces)]
+    [(0, [((0, 3), '甲報')]), (15, [((0, 3), '乙報')])]
+    """
+    config = config or SplitConfig()
+    table = table or marker_table(config)
+    waiting: list[str] = []
+    size = offset = retry = 0
+    tags: tuple[str, ...] = ()
+    for piece in _whole_lines(pieces):
+        waiting.append(piece)
+        size += len(piece)
+        if size < retry:
+            continue
+        text = "".join(waiting)
+        segments, restart, after = _segments(text, config, table, tags)
+        if restart == 0:
+            waiting, retry = [text], 2 * size
+            continue
+        yield offset, text[:restart], [s for s in segments if s.start < restart]
+        offset, tags = offset + restart, after
+        waiting, size, retry = [text[restart:]], size - restart, 0
+    text = "".join(waiting)
+    if text:
+        yield offset, text, _segments(text, config, table, tags)[0]
+
+
+def _whole_lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The text of ``pieces`` again, in pieces that end at a line end (but the last)."""
+    tail: list[str] = []
+    for piece in pieces:
+        cut = piece.rfind("\n") + 1
+        if not cut:
+            tail.append(piece)
+            continue
+        yield "".join((*tail, piece[:cut]))
+        tail = [piece[cut:]]
+    if last := "".join(tail):
+        yield last
 
 
 def _fill_gaps(text: str, segments: Sequence[Segment]) -> list[Segment]:
