@@ -12,6 +12,7 @@ from toolkit.errors import ConfigError
 from toolkit.split import (
     MARKERS,
     Marker,
+    Segment,
     _Hit,
     _lead_positions,
     _line_table,
@@ -444,9 +445,10 @@ def test_resplitting_the_split_pieces_gives_the_same_articles(text: str) -> None
     _resplit(text)
 
 
-def _streamed(pieces: list[str]) -> list:
+def _streamed(pieces: list[str]) -> list[Segment]:
     """The segments of stream_segments, moved to offsets in the whole text; checks the blocks tile it."""
-    out, pos = [], 0
+    out: list[Segment] = []
+    pos = 0
     for offset, block, segs in stream_segments(pieces):
         assert offset == pos and block
         assert all(0 <= s.start <= s.end <= len(block) for s in segs)
