@@ -6,6 +6,7 @@ import codecs
 import doctest
 import random
 import warnings
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -467,3 +468,14 @@ def test_damaged_utf8_is_left_to_the_whole_file_path_after_its_head() -> None:
     read = _Passes(data, 4097)
     assert toolkit.decode.decode_chinese_chunks(read) is None and read.count == 1
     assert decode_bytes(data).strict is False  # type: ignore[union-attr]
+
+
+def test_utf8_parts_come_as_read_and_a_late_surprise_is_undecided() -> None:
+    parts = toolkit.decode.utf8_parts(iter(["中文\n".encode(), b"\xff"]))
+    assert next(parts) == "中文\n"  # before the next chunk is read
+    with pytest.raises(toolkit.decode.Undecided):
+        next(parts)
+    parts = toolkit.decode.utf8_parts(iter(["中文\n".encode(), b"\x01" * 10]))  # binary-looking, known at the end
+    assert list(islice(parts, 2)) == ["中文\n", "\x01" * 10]
+    with pytest.raises(toolkit.decode.Undecided):
+        next(parts)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import gzip
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from io import BytesIO, TextIOWrapper
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from typer.testing import CliRunner
 from toolkit import io
 from toolkit.cli import app
 from toolkit.config import Config, ScriptConfig
-from toolkit.decode import Decoded
 from toolkit.errors import ConfigError
 
 from .conftest import SIMP, TRAD
@@ -236,11 +236,11 @@ def test_batches_tile_the_tasks_in_order(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(io, "task_size", lambda task: task.n)  # type: ignore[union-attr]
     tasks: list[Any] = [_Sized(n) for n in (5, 1, 1, 9, 2, 2, 2, 0, 3)]
     for limit in (1, 3, 4, 10, 100):
-        groups: list[list[Any]] = io._groups(tasks, limit)
+        groups: list[list[Any]] = list(io._groups(tasks, limit))
         assert [t for g in groups for t in g] == tasks
         assert all(g for g in groups)
         assert all(len(g) == 1 or sum(t.n for t in g) <= limit for g in groups)
-    assert io._groups([], 10) == []
+    assert list(io._groups([], 10)) == []
     assert [len(g) for g in io._groups(tasks, 4)] == [1, 2, 1, 2, 2, 1]
 
 
@@ -266,56 +266,77 @@ def test_big_files_decoded_as_read_give_the_same_output(tmp_path: Path, monkeypa
     gbk = Config(encoding="gb18030")  # a codec given: nothing is streamed
     for name, config in (("whole", Config()), ("whole-gbk", gbk)):
         io.run_clean(io.discover([str(root)]), tmp_path / name, config, jobs=1)
-    streamed: Counter[str] = Counter()
-
-    def counted(real: Callable[[Any], Decoded | None]) -> Callable[[Any], Decoded | None]:
-        def call(chunks: Any) -> Decoded | None:
-            decoded = real(chunks)
-            if decoded is not None:
-                streamed[decoded.encoding] += 1
-            return decoded
-        return call
-
-    monkeypatch.setattr(io, "decode_utf8_chunks", counted(io.decode_utf8_chunks))
-    monkeypatch.setattr(io, "decode_chinese_chunks", counted(io.decode_chinese_chunks))
+    streamed = _count_streamed(monkeypatch)
     monkeypatch.setattr(io, "STREAM_BYTES", 0)
     monkeypatch.setattr(io, "_READ", 5)  # chunks end inside characters
     io.run_clean(io.discover([str(root)]), tmp_path / "streamed-gbk", gbk, jobs=1)
     assert _tree(tmp_path / "streamed-gbk") == _tree(tmp_path / "whole-gbk") and not streamed
-    io.run_clean(io.discover([str(root)]), tmp_path / "streamed", Config(), jobs=1)
-    assert _tree(tmp_path / "streamed") == _tree(tmp_path / "whole")
     others = {"bom.txt", "nul.txt", "wide.txt", "cut.txt", "controls.txt", "plain.gz", "cut.txt.gz", "simp-gbk.txt",
               "simp-gbk.txt.gz", "trad-big5.txt", "empty.txt", "binary.bin"}
     plain = [p for p in root.rglob("*") if p.is_file() and p.name not in others]  # gzipped ones too
-    assert streamed == {"utf-8": len(plain), "gb18030": 2, "big5hkscs": 1} and len(plain) > 40
+    # Run here as read, then in batches of a few articles (as with several workers).
+    for name, batch_chars in (("streamed", None), ("batched", 300)):
+        streamed.clear()
+        io.run_clean(io.discover([str(root)]), tmp_path / name, Config(), jobs=1, batch_chars=batch_chars)
+        assert _tree(tmp_path / name) == _tree(tmp_path / "whole")
+        assert streamed == {"utf-8": len(plain), "gb18030": 2, "big5hkscs": 1} and len(plain) > 40
+
+
+def test_a_big_file_repaired_in_pieces_breaks_ties_as_the_whole_file(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # 國場 in Big5 read as Latin-1 also reads as GB18030 (瓣初): alone, it goes to GB18030; in a file
+    # whose mojibake is mostly Big5, to Big5. The first pieces do not know that yet.
+    big5 = "中國汽車市場報告技術發展".encode("big5").decode("latin-1")
+    text = "標題\n正文°ê³õ很好。\n" + "正文很好。\n" * 5 + "新聞" + big5 + "結束。（甲報）\n"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(text, encoding="utf-8")
+    io.run_clean(io.discover([str(tmp_path / "in")]), tmp_path / "whole", Config(), jobs=1)
+    streamed = _count_streamed(monkeypatch)
+    monkeypatch.setattr(io, "STREAM_BYTES", 0)
+    monkeypatch.setattr(io, "_READ", 7)
+    io.run_clean(io.discover([str(tmp_path / "in")]), tmp_path / "streamed", Config(), jobs=1)
+    assert streamed == {"utf-8": 1}
+    assert _tree(tmp_path / "streamed") == _tree(tmp_path / "whole")
+    assert "正文國場很好" in (tmp_path / "streamed" / "corpus.jsonl").read_text(encoding="utf-8")
+
+
+def _count_streamed(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Files decoded as they are read in the runs to come, by encoding. A file that turns out not
+    to be one leaves nothing behind."""
+    streamed: Counter[str] = Counter()
+    real = io._streamed
+
+    def counted(job: Any) -> Any:
+        done = real(job)
+        if done is None:
+            assert set(glob.glob(glob.escape(job.spill) + "*")) <= {str(job.file.path)}  # stdin's copy is the input
+        else:
+            assert done.info is not None and done.info.encoding is not None
+            streamed[done.info.encoding] += 1
+        return done
+
+    monkeypatch.setattr(io, "_streamed", counted)
+    return streamed
 
 
 def test_big_stdin_is_decoded_as_read_like_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = gzip.compress(SIMP.read_text(encoding="utf-8").encode("gb18030"), mtime=0)
-    streamed: list[str] = []
-    real = io.decode_chinese_chunks
-
-    def counted(read: Any) -> Decoded | None:
-        decoded = real(read)
-        streamed.append(decoded.encoding if decoded else "")
-        return decoded
-
-    monkeypatch.setattr(io, "decode_chinese_chunks", counted)
+    streamed = _count_streamed(monkeypatch)
     left: list[bool] = []
-    real_decoded = io._decoded
+    real_work = io._work
 
-    def decoded(job: Any) -> Any:
-        result = real_decoded(job)
+    def work(job: Any) -> Any:
+        result = real_work(job)
         left.append(job.file.path.exists())  # the spill directory outlives this
         return result
 
-    monkeypatch.setattr(io, "_decoded", decoded)
+    monkeypatch.setattr(io, "_work", work)
     trees = []
     for threshold in (io.STREAM_BYTES, 0):
         monkeypatch.setattr(io, "STREAM_BYTES", threshold)
         monkeypatch.setattr(sys, "stdin", TextIOWrapper(BytesIO(data)))
         io.run_clean(io.discover(["-"]), tmp_path / str(threshold), Config(), jobs=1)
         trees.append(_tree(tmp_path / str(threshold)))
-    assert trees[0] == trees[1] and streamed == ["gb18030"]
+    assert trees[0] == trees[1] and streamed == {"gb18030": 1}
     assert left == [False, False]  # each copy removed once read
     assert json.loads((tmp_path / "0" / "corpus.jsonl").read_text().splitlines()[0])["origin"]["file"] == "<stdin>"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit import mojibake, pipeline
 from toolkit.config import Config, ScriptConfig
@@ -56,3 +61,45 @@ def test_repair_is_the_last_step_and_only_touches_the_spans() -> None:
             before = pipeline.replay(_bodies(TRAD.read_bytes(), config)[item.doc.index], item.doc.steps, config)
             assert [(a, b) for a, b in zip(before, rec["text"], strict=True) if a != b] == [("里", "裡")]
     assert len(repaired) == 1
+
+
+_BIG5_RUN = "中國汽車市場".encode("big5").decode("latin-1")
+_LINES = st.sampled_from([
+    "標題甲", "正文一句。", "正文。（汽車商業評論）", "#車企", "# 大標題", "新华社北京5月4日电 正文。", "责任编辑：王某",
+    "", "正文°ê³õ很好。", f"新聞{_BIG5_RUN}。", "¼ò½é£º公司", '{"text": "標題\\n正文。（甲報）", "url": "u"}',
+    '{"text": "正文一。 (甲報)\\n標題二\\n正文二。（乙報）"}', '{"title": 1}', "[1, 2]", '{"text": 3}',
+])
+
+
+def _tasks(rel: str, text: str, cuts: list[int]) -> tuple[list[pipeline.Task], list[pipeline.Task], int]:
+    """The tasks of a file split whole and streamed in pieces cut at ``cuts``, and the streamed count."""
+    decoded = Decoded(text, "utf-8", None, 1.0, "utf8", True, 0)
+    info = pipeline.decoded_info(rel, len(text), decoded)
+    _, whole = pipeline.split_file(info, *pipeline.repair_file(rel, decoded), 0, Config(), "f")
+    points = sorted({c % (len(text) + 1) for c in cuts})
+    pieces = [text[a:b] for a, b in itertools.pairwise([0, *points, len(text)])]
+    found = pipeline.Streaming()
+    streamed = list(pipeline.stream_tasks(pieces, replace(decoded, text=""), rel, Config(), "f", found))
+    if not found.settled():
+        found = found.again()
+        streamed = list(pipeline.stream_tasks(pieces, replace(decoded, text=""), rel, Config(), "f", found))
+    return whole, streamed, found.articles
+
+
+def _detached(tasks: list[pipeline.Task]) -> list[pipeline.Task]:
+    return [t.detached() if isinstance(t, pipeline.ArticleTask) else t for t in tasks]
+
+
+@settings(deadline=None)
+@given(st.lists(_LINES, max_size=30).map("\n".join), st.lists(st.integers(0, 10**6), max_size=10),
+       st.sampled_from(["a.txt", "a.jsonl"]))
+def test_streamed_tasks_are_the_tasks_of_the_whole_file(text: str, cuts: list[int], rel: str) -> None:
+    whole, streamed, count = _tasks(rel, text, cuts)
+    assert _detached(streamed) == _detached(whole) and count == len(whole)
+
+
+def test_streamed_tasks_of_the_seeds() -> None:
+    for path in (TRAD, SIMP):
+        text = path.read_text(encoding="utf-8")
+        whole, streamed, _ = _tasks(path.name, text, list(range(0, len(text), 97)))
+        assert _detached(streamed) == _detached(whole) and len(whole) > 0

@@ -26,8 +26,8 @@ import codecs
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import chardet
@@ -36,8 +36,9 @@ import numpy as np
 from .tables import CJK_RANGES, CJK_RE
 
 __all__ = [
-    "CJK_FLAG", "COMMON_FLAG", "Decoded", "Rejected", "best_chinese", "chinese_score", "common_chars", "count_matches",
-    "decode_bytes", "decode_chinese_chunks", "decode_utf8_chunks", "flag_table",
+    "CJK_FLAG", "COMMON_FLAG", "UTF8_PLAIN", "Decoded", "Rejected", "Undecided", "best_chinese", "chinese_reading",
+    "chinese_score", "common_chars", "count_matches", "decode_bytes", "decode_chinese_chunks", "decode_utf8_chunks",
+    "flag_table", "strict_parts", "utf8_parts",
 ]
 
 
@@ -540,35 +541,58 @@ strict=True, replacements=0, line_encodings=())
     return _by_detection(data)
 
 
+class Undecided(Exception):
+    """Bytes decoded as they come turned out not to be what the streamed decoding assumed
+    (not plain UTF-8 after all, or a file that changed between passes): decode them whole."""
+
+
+UTF8_PLAIN = Decoded("", _UTF8, None, 1.0, "utf8", True, 0)  # how plain UTF-8 is decoded, without its text
+
+
+def utf8_parts(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The text of ``chunks`` decoded as they come, a part a chunk, when they are plain UTF-8
+    (no BOM, no NUL, few control bytes: a big file's usual case), as :func:`decode_bytes`
+    decodes them whole (see :data:`UTF8_PLAIN`). Anything else raises :class:`Undecided` as
+    soon as it is known, at the latest after the last part.
+    """
+    decoder = codecs.getincrementaldecoder(_UTF8)()
+    size = controls = 0
+    started = False  # some text has come
+    for chunk in chunks:
+        if b"\x00" in chunk:
+            raise Undecided
+        size += len(chunk)
+        controls += _count_controls(chunk)
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError:
+            raise Undecided from None
+        # Of the BOMs only UTF-8's is valid UTF-8 without a NUL; it decodes to U+FEFF.
+        if text and not started:
+            if text.startswith("\ufeff"):
+                raise Undecided
+            started = True
+        yield text
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise Undecided from None
+    if not size or controls / size > _BINARY_CONTROL_SHARE:
+        raise Undecided  # empty or binary-looking: the whole-file path decides
+
+
 def decode_utf8_chunks(chunks: Iterable[bytes]) -> Decoded | None:
-    """:func:`decode_bytes` of the concatenated ``chunks`` when they are plain UTF-8 (no BOM,
-    no NUL, few control bytes: a big file's usual case), decoded as they come, so the bytes
-    need not be held whole beside the text; None for anything else (decode those whole).
+    """:func:`decode_bytes` of the concatenated ``chunks`` when they are plain UTF-8 (see
+    :func:`utf8_parts`), decoded as they come, so the bytes need not be held whole beside
+    the text; None for anything else (decode those whole).
 
     >>> decode_utf8_chunks([b"\\xe4\\xb8", b"\\xad\\xe6\\x96\\x87"]).text, decode_utf8_chunks([b"\\xd6\\xd0"])
     ('中文', None)
     """
-    decoder = codecs.getincrementaldecoder(_UTF8)()
-    parts: list[str] = []
-    size = controls = 0
-    for chunk in chunks:
-        if b"\x00" in chunk:
-            return None
-        size += len(chunk)
-        controls += _count_controls(chunk)
-        try:
-            parts.append(decoder.decode(chunk))
-        except UnicodeDecodeError:
-            return None
     try:
-        parts.append(decoder.decode(b"", final=True))
-    except UnicodeDecodeError:
+        return replace(UTF8_PLAIN, text="".join(utf8_parts(chunks)))
+    except Undecided:
         return None
-    text = "".join(parts)
-    # Of the BOMs only UTF-8's is valid UTF-8 without a NUL; it decodes to U+FEFF.
-    if not size or text.startswith("\ufeff") or controls / size > _BINARY_CONTROL_SHARE:
-        return None  # empty, BOM-marked or binary-looking: the whole-file path decides
-    return Decoded(text, _UTF8, None, 1.0, "utf8", True, 0)
 
 
 class _Survey(NamedTuple):
@@ -624,10 +648,11 @@ def _head(chunks: Iterable[bytes]) -> bytes:
     return bytes(head)
 
 
-def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
-    """:func:`decode_bytes` of a file that is GB18030 or Big5 throughout (a legacy dump's usual
-    case), with its bytes never held whole: ``read()`` gives the file's bytes in chunks from the
-    start, and is called once for each pass. None for any other file (decode those whole).
+def chinese_reading(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
+    """How :func:`decode_bytes` decodes a file that is GB18030 or Big5 throughout (a legacy
+    dump's usual case), without its text (:func:`strict_parts` gives that); its bytes are never
+    held whole: ``read()`` gives the file's bytes in chunks from the start, and is called once for
+    each pass. None for any other file (decode those whole).
 
     chardet reads the head first: unless it names GB18030 or Big5 (a damaged UTF-8 file, say),
     nothing more is read. Then a pass finds the codecs that decode every byte strictly and counts
@@ -636,10 +661,10 @@ def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None
     when the first fails.
 
     >>> chunks = ["簡介：中國汽車市場".encode("big5")[k:k + 3] for k in range(0, 18, 3)]
-    >>> decoded = decode_chinese_chunks(lambda: chunks)
-    >>> decoded.text, decoded.encoding
-    ('簡介：中國汽車市場', 'big5hkscs')
-    >>> decode_chinese_chunks(lambda: [b"plain ASCII is UTF-8"]) is None
+    >>> decoded = chinese_reading(lambda: chunks)
+    >>> decoded.encoding, "".join(strict_parts(chunks, decoded.encoding))
+    ('big5hkscs', '簡介：中國汽車市場')
+    >>> chinese_reading(lambda: [b"plain ASCII is UTF-8"]) is None
     True
     """
     head = _head(read())
@@ -664,14 +689,35 @@ def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None
         if reading is not None:
             common, judged = counts[reading]
             scores[reading] = common / judged if judged else 0.0  # chinese_score of the whole text
-    codec = _pick(scores, answer)
+    return Decoded("", _pick(scores, answer), detected, confidence, "chardet", True, 0)
+
+
+def strict_parts(chunks: Iterable[bytes], codec: str) -> Iterator[str]:
+    """The text of ``chunks`` in ``codec``, a part a chunk; :class:`Undecided` if they do not
+    decode strictly (a file that changed since it was surveyed)."""
     decoder = codecs.getincrementaldecoder(codec)()
     try:
-        parts = [decoder.decode(chunk) for chunk in read()]
-        parts.append(decoder.decode(b"", True))
+        for chunk in chunks:
+            yield decoder.decode(chunk)
+        yield decoder.decode(b"", True)
     except UnicodeDecodeError:
+        raise Undecided from None
+
+
+def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
+    """:func:`decode_bytes` of a file that is GB18030 or Big5 throughout, with its bytes never
+    held whole (see :func:`chinese_reading`); None for any other file (decode those whole).
+
+    >>> decode_chinese_chunks(lambda: ["中文".encode("gb18030")]).text
+    '中文'
+    """
+    decoded = chinese_reading(read)
+    if decoded is None:
+        return None
+    try:
+        return replace(decoded, text="".join(strict_parts(read(), decoded.encoding)))
+    except Undecided:
         return None  # the file changed between the passes
-    return Decoded("".join(parts), codec, detected, confidence, "chardet", True, 0)
 
 
 def _by_bom(data: bytes) -> Decoded | None:

@@ -30,7 +30,16 @@ from typing import IO, Any
 
 from . import dedup, diff, report, workers
 from .config import Config
-from .decode import Decoded, Rejected, decode_bytes, decode_chinese_chunks, decode_utf8_chunks
+from .decode import (
+    UTF8_PLAIN,
+    Decoded,
+    Rejected,
+    Undecided,
+    chinese_reading,
+    decode_bytes,
+    strict_parts,
+    utf8_parts,
+)
 from .errors import ConfigError, InputError, OutputError
 from .pipeline import (
     ArticleTask,
@@ -39,7 +48,9 @@ from .pipeline import (
     FileInfo,
     Processed,
     Settled,
+    Streaming,
     Task,
+    counted,
     decode_file,
     decoded_info,
     deduplicate,
@@ -50,6 +61,7 @@ from .pipeline import (
     run_task,
     settle,
     split_file,
+    stream_tasks,
     task_size,
 )
 from .script import converter
@@ -138,42 +150,51 @@ def read_input(f: InputFile) -> bytes:
     return data
 
 
-# A regular file at least this big on disk is decoded as it is read (and gunzipped as it is read)
-# when it is plain UTF-8, GB18030 or Big5: its bytes and its whole text are never held at once.
+# A regular file at least this big on disk is decoded, split and cut into batches as it is read
+# (and gunzipped as it is read) when it is plain UTF-8, GB18030 or Big5: neither its bytes nor
+# its text are ever held whole.
 STREAM_BYTES = 1 << 25
 _READ = 1 << 24
 
 
-def _read_streamed(f: InputFile, config: Config) -> tuple[int, Decoded] | None:
-    """(size, text) of a big plain UTF-8, GB18030 or Big5 file, gzipped or not, decoded a chunk at
-    a time as :func:`decode_bytes` would decode it whole; None for any other input (read it with
-    :func:`read_input`)."""
+class _Reader:
+    """A file's bytes (gunzipped) from the start, a chunk at a time, as often as asked; ``size``
+    counts the last pass's."""
+
+    def __init__(self, path: Path, zipped: bool) -> None:
+        self.path, self.zipped, self.size = path, zipped, 0
+
+    def __call__(self) -> Iterator[bytes]:
+        self.size = 0
+        with gzip.open(self.path, "rb") if self.zipped else open(self.path, "rb") as fh:
+            while chunk := fh.read(_READ):
+                self.size += len(chunk)
+                yield chunk
+
+
+def _streamable(f: InputFile, config: Config) -> _Reader | None:
+    """A reader for a big regular file that may be decoded as it is read; None for any other input
+    (read it with :func:`read_input`)."""
     if f.path is None or f.error is not None or config.encoding is not None:
         return None
     info = f.path.stat()
     if not stat.S_ISREG(info.st_mode) or info.st_size < STREAM_BYTES:
         return None
-    path, size = f.path, 0
-    with open(path, "rb") as fh:
+    with open(f.path, "rb") as fh:
         head = fh.read(3)
-    zipped = _gzipped(f, head)
     if head == codecs.BOM_UTF8:
         return None  # for the whole-file path, before a wasted pass
+    return _Reader(f.path, _gzipped(f, head))
 
-    def read() -> Iterator[bytes]:
-        """The file's bytes (gunzipped) from the start; ``size`` counts this pass's."""
-        nonlocal size
-        size = 0
-        with gzip.open(path, "rb") if zipped else open(path, "rb") as fh:
-            while chunk := fh.read(_READ):
-                size += len(chunk)
-                yield chunk
 
-    try:
-        decoded = decode_utf8_chunks(read()) or decode_chinese_chunks(read)
-    except _GZIP_ERRORS:
-        return None  # read_input reports it
-    return None if decoded is None else (size, decoded)
+def _readings(read: _Reader) -> Iterator[tuple[Decoded, Callable[[], Iterator[str]]]]:
+    """The decodings of a big file to try in turn, each with its text in parts (as often as asked):
+    plain UTF-8, which may turn out :class:`Undecided` as late as its last part, then GB18030 or
+    Big5, decided by the passes :func:`chinese_reading` makes."""
+    yield UTF8_PLAIN, lambda: utf8_parts(read())
+    decoded = chinese_reading(read)
+    if decoded is not None:
+        yield decoded, lambda: strict_parts(read(), decoded.encoding)
 
 
 def cannot_read(f: InputFile, err: OSError) -> str:
@@ -334,61 +355,120 @@ def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
         return _Job(replace(f, error=str(err.strerror or err)), config, spill, batch_chars)
 
 
-def _decoded(job: _Job) -> tuple[FileInfo, Decoded | None]:
-    """Read and decode one file; a file's bytes are gone when this returns."""
-    try:
-        streamed = _read_streamed(job.file, job.config)
-        if streamed is not None:
-            return decoded_info(job.file.rel, *streamed), streamed[1]
-        return decode_file(read_input(job.file), job.file.rel, job.config)
-    finally:
-        if job.copied and job.file.path is not None:
-            job.file.path.unlink(missing_ok=True)
-
-
 def _work(job: _Job) -> _Done:
     """Read, decode and split one file; process its articles here, or cut them into batches."""
     f, config = job.file, job.config
     try:
-        info, decoded = _decoded(job)
+        streamed = _streamed(job)
+        if streamed is not None:
+            return streamed
+        info, decoded = decode_file(read_input(f), f.rel, config)
     except OSError as err:
         msg = cannot_read(f, err)
         info = FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg)
         return _Done(f, info, msg, 0, 0, (), (), ())
+    finally:
+        if job.copied and f.path is not None:
+            f.path.unlink(missing_ok=True)
     size = info.size
     decoded, repaired_at = repair_file(f.rel, decoded)  # a damaged text is let go before splitting
     info, tasks = split_file(info, decoded, repaired_at, 0, config, f.stem)
     del decoded
-    groups = _groups(tasks, job.batch_chars)
+    groups = list(_groups(tasks, job.batch_chars))
     if len(groups) <= 1:
         return replace(_run(tasks, config, job.spill, 0, size), file=f, info=info)
     del tasks
-    chars = [sum(map(task_size, g)) for g in groups]
-    total, taken, first = sum(chars) or 1, 0, 0
-    batches = []
-    for k, group in enumerate(groups):
-        share = size - taken if k == len(groups) - 1 else size * chars[k] // total
-        path = f"{job.spill}.{k}"
-        with open(path + ".tasks", "wb") as fh:
-            pickle.dump([t.detached() if isinstance(t, ArticleTask) else t for t in group], fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        batches.append(_Batch(path + ".tasks", config, path, first, share))
-        taken, first = taken + share, first + len(group)
-    return _Done(f, info, None, 0, 0, (), (), (), None, tuple(batches))
+    return _Done(f, info, None, 0, 0, (), (), (), None, _batches(job, _written(job, groups), size))
 
 
-def _groups(tasks: list[Task], limit: int) -> list[list[Task]]:
-    """Consecutive runs of tasks of at most ``limit`` characters (a bigger task alone)."""
-    groups: list[list[Task]] = [[]]
+def _streamed(job: _Job) -> _Done | None:
+    """:func:`_work` of a big file decoded, split and cut into batches as it is read; None when
+    it is not plain UTF-8, GB18030 or Big5 (decode it whole).
+
+    The batches are handed out only once the whole file is read: a file can still turn out not
+    to be what its reading assumed (a bad byte near its end), and then nothing has been run.
+    With one worker too, so the batches are never bigger than :data:`BATCH_CHARS`.
+    """
+    read = _streamable(job.file, job.config)
+    if read is None:
+        return None
+    f, config = job.file, job.config
+    stem = f.stem or file_id(f.rel)
+    try:
+        for decoded, parts in _readings(read):
+            found = Streaming()
+            while True:  # twice at most: see Streaming.settled
+                made: list[str] = []  # files written so far, removed if this reading fails
+                try:
+                    tasks = stream_tasks(parts(), decoded, f.rel, config, stem, found)
+                    written = _written(job, _groups(tasks, min(job.batch_chars, BATCH_CHARS)), made)
+                except Undecided:
+                    _remove(made)
+                    break  # not this reading after all
+                except BaseException:
+                    _remove(made)
+                    raise
+                if found.settled():
+                    info = counted(decoded_info(f.rel, read.size, decoded), found.articles)
+                    return _Done(f, info, None, 0 if written else read.size, 0, (), (), (), None,
+                                 _batches(job, written, read.size))
+                _remove(made)
+                found = found.again()
+    except _GZIP_ERRORS:
+        return None  # read_input reports it
+    return None
+
+
+def _remove(paths: Iterable[str]) -> None:
+    for path in paths:
+        with suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _groups(tasks: Iterable[Task], limit: int) -> Iterator[list[Task]]:
+    """Consecutive runs of tasks of at most ``limit`` characters (a bigger task alone), each as
+    soon as it is complete."""
+    group: list[Task] = []
     size = 0
     for task in tasks:
         n = task_size(task)
-        if groups[-1] and size + n > limit:
-            groups.append([])
-            size = 0
-        groups[-1].append(task)
+        if group and size + n > limit:
+            yield group
+            group, size = [], 0
+        group.append(task)
         size += n
-    return groups if tasks else []
+    if group:
+        yield group
+
+
+def _written(job: _Job, groups: Iterable[list[Task]], made: list[str] | None = None) -> list[tuple[str, int, int]]:
+    """Each group pickled to a file of its own as it comes, holding only its own part of the
+    text: (path without ``.tasks``, index in its file of its first task, characters); each path
+    is added to ``made`` before it is written."""
+    out = []
+    first = 0
+    for k, group in enumerate(groups):
+        path = f"{job.spill}.{k}"
+        if made is not None:
+            made.append(path + ".tasks")
+        with open(path + ".tasks", "wb") as fh:
+            pickle.dump([t.detached() if isinstance(t, ArticleTask) else t for t in group], fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        out.append((path, first, sum(map(task_size, group))))
+        first += len(group)
+    return out
+
+
+def _batches(job: _Job, written: list[tuple[str, int, int]], size: int) -> tuple[_Batch, ...]:
+    """The batches of the groups :func:`_written` wrote, sharing the file's ``size`` in bytes
+    (for the progress bar) by their characters."""
+    total, taken = sum(chars for _, _, chars in written) or 1, 0
+    out = []
+    for k, (path, first, chars) in enumerate(written):
+        share = size - taken if k == len(written) - 1 else size * chars // total
+        out.append(_Batch(path + ".tasks", job.config, path, first, share))
+        taken += share
+    return tuple(out)
 
 
 def _run_batch(batch: _Batch) -> _Done:

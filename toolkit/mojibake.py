@@ -210,6 +210,31 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     >>> repair("Café ——“好”")
     ('Café ——“好”', [])
     """
+    fixed, repairs, _ = repair_weighed(text)
+    return fixed, repairs
+
+
+Weight = dict[str, int]  # characters of single-byte runs that read as GB18030 or as Big5
+_FAMILIES = ("gb18030", "big5hkscs")
+
+
+def preferred(weight: Weight) -> tuple[str, ...]:
+    """The family that a short run's tie goes to: the one with more weight, if any."""
+    return (max(weight, key=lambda codec: weight[codec]),) if any(weight.values()) else ()
+
+
+def summed(weights: Iterable[Weight]) -> Weight:
+    """The weight of the pieces of a text, from theirs."""
+    return {codec: sum(w[codec] for w in weights) for codec in _FAMILIES}
+
+
+def repair_weighed(text: str, prefer: tuple[str, ...] | None = None) -> tuple[str, list[Repair], Weight]:
+    """:func:`repair`, with the ties of short runs going to ``prefer`` (by default, to
+    :func:`preferred` of the text's own weight), and that weight.
+
+    Runs and tokens never cross a line end: repairing a text's lines in several pieces, each
+    with :func:`preferred` of the weights of all the pieces, gives the repair of the whole.
+    """
     found: list[tuple[int, int, str, str]] = []  # (start, end, repaired, kind) in the input
     table, pieces = _char_table(), _pieces(text, _PIECE)
     whole = lookup(table, text) if len(pieces) == 1 else None  # a small text: one lookup for both passes
@@ -221,11 +246,12 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     runs = _latin_runs(text, letters)
     first = [_from_single_bytes(text[a:b]) for a, b in runs]
     # GB and Big5 bytes decode each other: ties on a short run go to the text's main family.
-    weight = {"gb18030": 0, "big5hkscs": 0}
+    weight = dict.fromkeys(_FAMILIES, 0)
     for (a, b), got in zip(runs, first, strict=True):
         if got is not None and got[1] != "utf8_as_latin1":
             weight["gb18030" if got[1] == "gbk_as_latin1" else "big5hkscs"] += b - a
-    prefer = (max(weight, key=lambda codec: weight[codec]),) if any(weight.values()) else ()
+    if prefer is None:
+        prefer = preferred(weight)
     for (a, b), got in zip(runs, first, strict=True):
         if got is not None and got[1] != "utf8_as_latin1" and prefer:
             got = _from_single_bytes(text[a:b], prefer)
@@ -246,7 +272,7 @@ def repair(text: str) -> tuple[str, list[Repair]]:
             if fixed is not None:
                 found.append((a + start, a + end, fixed, "utf8_as_gbk"))
     if not found:
-        return text, []
+        return text, [], weight
     found.sort()
     kept: list[tuple[int, int, str]] = []  # (start, end) of text kept, then the repaired run after it
     repairs: list[Repair] = []
@@ -258,7 +284,7 @@ def repair(text: str) -> tuple[str, list[Repair]]:
         kept.append((pos, start, fixed))
         pos = end
     kept.append((pos, len(text), ""))
-    return _assemble(text, kept), repairs
+    return _assemble(text, kept), repairs, weight
 
 
 def _assemble(text: str, kept: list[tuple[int, int, str]]) -> str:

@@ -23,7 +23,7 @@ from .models import Document, Origin, Removal, Span, Step
 from .normalize import normalize
 from .normalize import replay as replay_fixers
 from .quality import explain, signals, verdict
-from .split import Segment, body_text, find_segments, lines
+from .split import Segment, body_text, find_segments, line_pieces, lines, stream_segments
 
 SCHEMA = 1
 CONTEXT = 12  # characters of raw text kept on each side of a script candidate for the report
@@ -177,27 +177,92 @@ def split_file(info: FileInfo, decoded: Decoded | None, repaired_at: list[int], 
     if decoded is None:
         return info, []
     rel = info.file
+    stem = stem or file_id(rel)
     if is_jsonl(rel):
-        out = list(_jsonl_records(decoded, rel, first_index, config, stem or file_id(rel)))
+        out = list(_jsonl_records(decoded.text, decoded, rel, first_index, config, stem))
     else:
         text = decoded.text
-        stem = stem or file_id(rel)
-        out = []
-        for n, seg in enumerate(s for s in find_segments(text, config.split) if s.kind == "article"):
-            origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, seg.start, seg.end,
-                            decoded.method)
-            out.append(_task(text, seg, f"{stem}:{n}", origin, first_index + n, repaired_at))
-    info = replace(info, articles=len(out))
-    if not out:
+        out = list(_text_tasks(decoded, rel, stem, 0, text, find_segments(text, config.split), 0, first_index,
+                               repaired_at))
+    return counted(info, len(out)), out
+
+
+def counted(info: FileInfo, articles: int) -> FileInfo:
+    """A split file's record, with its count of articles."""
+    info = replace(info, articles=articles)
+    if not articles:
         info = replace(info, reason="empty", detail="the file holds no article text")
-    return info, out
+    return info
 
 
-def _task(text: str, seg: Segment, doc_id: str, origin: Origin, index: int,
-          repaired_at: list[int], meta: dict[str, Any] | None = None) -> ArticleTask:
-    """``repaired_at``: where the text's mojibake repairs start, in order."""
-    repaired = bisect_left(repaired_at, seg.end) - bisect_left(repaired_at, seg.start)
-    return ArticleTask(text, seg, doc_id, origin, index, repaired, meta)
+def _text_tasks(decoded: Decoded, rel: str, stem: str, offset: int, text: str, segments: Iterable[Segment],
+                before: int, first_index: int, repaired_at: list[int]) -> Iterator[ArticleTask]:
+    """The tasks of the articles among ``segments`` of ``text``, which starts at ``offset`` in its
+    file's text after ``before`` articles; ``first_index``: the index of the file's first article;
+    ``repaired_at``: where the file text's mojibake repairs start, in order."""
+    for n, seg in enumerate((s for s in segments if s.kind == "article"), before):
+        start, end = offset + seg.start, offset + seg.end
+        origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, start, end, decoded.method)
+        repaired = bisect_left(repaired_at, end) - bisect_left(repaired_at, start)
+        yield ArticleTask(text, seg, f"{stem}:{n}", origin, first_index + n, repaired)
+
+
+@dataclass
+class Streaming:
+    """What :func:`stream_tasks` found, once its tasks are all taken."""
+
+    prefer: tuple[str, ...] | None = None  # mojibake ties go to this family (None: each piece's own)
+    articles: int = 0
+    weights: list[mojibake.Weight] = field(default_factory=list)  # the pieces' that have any
+
+    def settled(self) -> bool:
+        """Whether the pieces' mojibake was repaired as in the whole text: a piece with a tie to
+        break broke it as the whole text would have."""
+        whole = self._whole()
+        return self.prefer is not None or all(mojibake.preferred(w) == whole for w in self.weights)
+
+    def again(self) -> Streaming:
+        """A new run over the same text, with each tie going where the whole text sends it."""
+        return Streaming(self._whole())
+
+    def _whole(self) -> tuple[str, ...]:
+        return mojibake.preferred(mojibake.summed(self.weights))
+
+
+def stream_tasks(parts: Iterable[str], decoded: Decoded, rel: str, config: Config, stem: str,
+                 found: Streaming) -> Iterator[Task]:
+    """The tasks that :func:`split_file` makes of a file's text (decoded as ``decoded`` says), from
+    its text given in ``parts``, as the articles are settled: no more than a few pieces and an
+    article of the text are held at once. Once the tasks are all taken, ``found`` holds their
+    count, and whether a second run is needed (:meth:`Streaming.settled`).
+
+    A text file's mojibake is repaired a piece of whole lines at a time (no repair crosses a line
+    end); JSON Lines are repaired record by record, as always.
+    """
+    if is_jsonl(rel):
+        line = 0
+        for piece in line_pieces(parts):
+            for task in _jsonl_records(piece, decoded, rel, found.articles, config, stem, line):
+                found.articles += 1
+                yield task
+            line += piece.count("\n")
+        return
+    repaired_at: list[int] = []
+
+    def repaired() -> Iterator[str]:
+        size = 0
+        for piece in line_pieces(parts):
+            text, repairs, weight = mojibake.repair_weighed(piece, found.prefer)
+            if any(weight.values()):
+                found.weights.append(weight)
+            repaired_at.extend(size + r.start for r in repairs)
+            size += len(text)
+            yield text
+
+    for offset, text, segments in stream_segments(repaired(), config.split):
+        for task in _text_tasks(decoded, rel, stem, offset, text, segments, found.articles, 0, repaired_at):
+            found.articles += 1
+            yield task
 
 
 def _article(task: ArticleTask, config: Config) -> Processed:
@@ -215,9 +280,10 @@ def _article(task: ArticleTask, config: Config) -> Processed:
     return process_article(doc, raw, config)
 
 
-def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
-                   stem: str) -> Iterator[Task]:
-    """One JSON object per line: its text field is split like a text file; the other fields are ``meta``.
+def _jsonl_records(block: str, decoded: Decoded, rel: str, first_index: int, config: Config,
+                   stem: str, lines_before: int = 0) -> Iterator[Task]:
+    """One JSON object per line of ``block`` (its file's lines after the first ``lines_before``):
+    its text field is split like a text file; the other fields are ``meta``.
 
     Ids are ``<file>:<line>``, or ``<file>:<line>.<k>`` when a record holds several articles.
     Bad lines become removed records (``invalid_json``, ``missing_text``) holding the line as text.
@@ -235,7 +301,7 @@ def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
                                                   mixed_candidates=0, **mojibake.signals(text)))
         return Processed(doc, script.detect(""), Removal(reason, detail), "")
 
-    for line_no, line in enumerate(lines(decoded.text), 1):
+    for line_no, line in enumerate(lines(block), lines_before + 1):
         if not line.strip():
             continue  # blank lines are not records
         problem = None
@@ -268,7 +334,8 @@ def _jsonl_records(decoded: Decoded, rel: str, first_index: int, config: Config,
             continue
         for k, seg in enumerate(segs):
             doc_id = f"{stem}:{line_no}" if len(segs) == 1 else f"{stem}:{line_no}.{k}"
-            yield _task(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repaired_at, meta)
+            repaired = bisect_left(repaired_at, seg.end) - bisect_left(repaired_at, seg.start)
+            yield ArticleTask(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repaired, meta)
             index += 1
 
 

@@ -657,7 +657,7 @@ def stream_segments(pieces: Iterable[str], config: SplitConfig | None = None,
     waiting: list[str] = []
     size = offset = retry = 0
     tags: tuple[str, ...] = ()
-    for piece in _whole_lines(pieces):
+    for piece in line_pieces(pieces):
         waiting.append(piece)
         size += len(piece)
         if size < retry:
@@ -675,8 +675,12 @@ def stream_segments(pieces: Iterable[str], config: SplitConfig | None = None,
         yield offset, text, _segments(text, config, table, tags)[0]
 
 
-def _whole_lines(pieces: Iterable[str]) -> Iterator[str]:
-    """The text of ``pieces`` again, in pieces that end at a line end (but the last)."""
+def line_pieces(pieces: Iterable[str]) -> Iterator[str]:
+    """The text of ``pieces`` again, in pieces that end at a line end (but the last).
+
+    >>> list(line_pieces(["甲\\n乙", "丙", "丁\\n戊\\n", "己"]))
+    ['甲\\n', '乙丙丁\\n戊\\n', '己']
+    """
     tail: list[str] = []
     for piece in pieces:
         cut = piece.rfind("\n") + 1
