@@ -154,7 +154,7 @@ def read_input(f: InputFile) -> bytes:
 # (and gunzipped as it is read) when it is plain UTF-8, GB18030 or Big5: neither its bytes nor
 # its text are ever held whole.
 STREAM_BYTES = 1 << 25
-_READ = 1 << 24
+_READ = 1 << 22
 
 
 class _Reader:

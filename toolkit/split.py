@@ -675,22 +675,34 @@ def stream_segments(pieces: Iterable[str], config: SplitConfig | None = None,
         yield offset, text, _segments(text, config, table, tags)[0]
 
 
-def line_pieces(pieces: Iterable[str]) -> Iterator[str]:
-    """The text of ``pieces`` again, in pieces that end at a line end (but the last).
+# Characters of text a streamed file is split (and repaired) at a time: a few megabytes of tables.
+PIECE_CHARS = 1 << 20
+
+
+def line_pieces(pieces: Iterable[str], size: int = PIECE_CHARS) -> Iterator[str]:
+    """The text of ``pieces`` again, in pieces that end at a line end (but the last), each cut at
+    the first line end after ``size`` characters if there is one.
 
     >>> list(line_pieces(["甲\\n乙", "丙", "丁\\n戊\\n", "己"]))
     ['甲\\n', '乙丙丁\\n戊\\n', '己']
+    >>> list(line_pieces(["甲\\n乙\\n丙\\n丁"], size=2))
+    ['甲\\n乙\\n', '丙\\n', '丁']
     """
     tail: list[str] = []
+    held = 0  # characters in tail
     for piece in pieces:
-        cut = piece.rfind("\n") + 1
-        if not cut:
-            tail.append(piece)
-            continue
-        yield "".join((*tail, piece[:cut]))
-        tail = [piece[cut:]]
-    if last := "".join(tail):
-        yield last
+        pos = 0
+        while True:
+            end = piece.find("\n", pos + max(size - held, 0))
+            if end < 0 and (end := piece.rfind("\n", pos)) < 0:
+                break
+            yield "".join((*tail, piece[pos:end + 1])) if tail else piece[pos:end + 1]
+            tail, held, pos = [], 0, end + 1
+        if pos < len(piece):
+            tail.append(piece[pos:])
+            held += len(piece) - pos
+    if tail:
+        yield "".join(tail)
 
 
 def _fill_gaps(text: str, segments: Sequence[Segment]) -> list[Segment]:
