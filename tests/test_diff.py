@@ -6,6 +6,7 @@ import doctest
 import html
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 import toolkit.diff as diff_module
+import toolkit.io as io
 from toolkit.cli import app
 from toolkit.config import Config
 from toolkit.diff import (
@@ -450,8 +452,17 @@ def seed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_diff_file_articles(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
+    cleaned: list[int] = []
+    real = io.run_task
+
+    def run_task(task: Any, config: Config) -> Any:
+        cleaned.append(task.index)
+        return real(task, config)
+
+    monkeypatch.setattr(io, "run_task", run_task)
     result = diff_cli(f"{SEED}:7", f"{SEED}:6")
     assert result.exit_code == 0, result.output
+    assert cleaned == [7, 6]  # only the two articles, not their files' others
     lines = result.stdout.splitlines()
     assert lines[:3] == [
         f"--- {SEED}:7  車企組團出逃俄羅斯,304億直接打水漂? (虎嗅APP)",

@@ -56,7 +56,7 @@ from .pipeline import (
     deduplicate,
     file_id,
     file_record,
-    process_file,
+    file_tasks,
     repair_file,
     run_task,
     settle,
@@ -845,13 +845,13 @@ def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
         return diff.ArticleView(ref, None, None, decoded)
     stem, sep, number = ref.rpartition(":")
     if sep and number.isdigit() and Path(stem).is_file():
-        info, items = process_file(_read_for_diff(Path(stem)), Path(stem).name, 0, config)
+        info, tasks = file_tasks(_read_for_diff(Path(stem)), Path(stem).name, 0, config)
         n = int(number)
-        if n >= len(items):
-            raise InputError(f"{stem} has {len(items)} article(s); there is no article {n}",
-                             f"use {stem}:0 to {stem}:{max(0, len(items) - 1)}" if items else
+        if n >= len(tasks):
+            raise InputError(f"{stem} has {len(tasks)} article(s); there is no article {n}",
+                             f"use {stem}:0 to {stem}:{max(0, len(tasks) - 1)}" if tasks else
                              f"it yields none: {info.detail or info.reason}")
-        doc = items[n].doc
+        doc = run_task(tasks[n], config).doc  # only the article asked for is cleaned
         return diff.ArticleView(ref, doc.title, doc.source, doc.text)
     needle = dumps(ref)
     for name in ("corpus.jsonl", "removed.jsonl"):
