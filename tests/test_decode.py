@@ -6,6 +6,8 @@ import codecs
 import doctest
 import random
 import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
@@ -392,7 +394,7 @@ _UTF8_PIECES = st.lists(st.text(st.characters(codec="utf-8", exclude_characters=
 @example("丢两严並丧个丫中丰串临丸丹为主丽举乃久么义之乌乍乎乏乐乒乓乔乖乘乙九乞也习乡书乩一".encode("utf-16-le"), 3)
 @given(_UTF8_PIECES, st.integers(1, 9))
 def test_utf8_decoded_as_read_is_decoded_whole(data: bytes, chunk: int) -> None:
-    got = toolkit.decode.decode_utf8_chunks(data[k:k + chunk] for k in range(0, len(data), chunk))
+    got = _utf8_as_read(data[k:k + chunk] for k in range(0, len(data), chunk))
     if got is not None:
         assert got == decode_bytes(data)
 
@@ -401,8 +403,24 @@ def test_utf8_decoded_as_read_is_decoded_whole(data: bytes, chunk: int) -> None:
        st.integers(1, 9))
 def test_plain_utf8_is_decoded_as_read(text: str, chunk: int) -> None:
     data = text.encode("utf-8")
-    got = toolkit.decode.decode_utf8_chunks(data[k:k + chunk] for k in range(0, len(data), chunk))
+    got = _utf8_as_read(data[k:k + chunk] for k in range(0, len(data), chunk))
     assert got == decode_bytes(data) and got is not None and got.text == text
+
+
+def _utf8_as_read(chunks: Iterable[bytes]) -> Decoded | None:
+    """What the streamed path decodes of plain UTF-8 chunks, joined; None where it gives up."""
+    try:
+        return replace(toolkit.decode.UTF8_PLAIN, text="".join(toolkit.decode.utf8_parts(chunks)))
+    except toolkit.decode.Undecided:
+        return None
+
+
+def _chinese_as_read(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
+    """What the streamed path decodes of a GB18030 or Big5 file read by ``read``, joined; None where it gives up."""
+    decoded = toolkit.decode.chinese_reading(read)
+    if decoded is None:
+        return None
+    return replace(decoded, text="".join(toolkit.decode.strict_parts(read(), decoded.encoding)))
 
 
 def _chunked(data: bytes, chunk: int) -> list[bytes]:
@@ -437,7 +455,7 @@ _LEGACY_PIECES = st.lists(st.text(st.sampled_from(_HANZI + "ab1 \n"), max_size=1
 @given(_LEGACY_PIECES, st.integers(1, 9))
 def test_chinese_decoded_as_read_is_decoded_whole(data: bytes, chunk: int) -> None:
     read = _Passes(data, chunk)
-    got = toolkit.decode.decode_chinese_chunks(read)
+    got = _chinese_as_read(read)
     if got is not None:
         assert got == decode_bytes(data) and read.count <= 4  # head, survey, CP950, decoding
 
@@ -447,7 +465,7 @@ def test_a_big_legacy_file_is_decoded_as_read(codec: str) -> None:
     text = (SIMPLIFIED if codec == "gb18030" else TRADITIONAL).replace("\u00a0", " ") * 40
     data = text.encode(codec)
     assert len(data) > toolkit.decode.DETECT_BYTES  # chardet sees the head only, as it would of the whole
-    got = toolkit.decode.decode_chinese_chunks(lambda: _chunked(data, 4097))
+    got = _chinese_as_read(lambda: _chunked(data, 4097))
     assert got is not None and got.text == text and got == decode_bytes(data)
 
 
@@ -459,14 +477,14 @@ def test_legacy_read_as_it_comes_leaves_binary_to_the_whole_file_path(monkeypatc
     # A control byte every 15 characters: about 3 % of the bytes, and valid GB18030.
     controls = b"\x01".join(text[k:k + 15].encode("gb18030") for k in range(0, len(text), 15))
     assert decode_bytes(controls).reason == "binary"  # type: ignore[union-attr]
-    assert toolkit.decode.decode_chinese_chunks(lambda: _chunked(controls, 7)) is None
-    assert toolkit.decode.decode_chinese_chunks(lambda: _chunked(data, 7)) == decode_bytes(data)
+    assert _chinese_as_read(lambda: _chunked(controls, 7)) is None
+    assert _chinese_as_read(lambda: _chunked(data, 7)) == decode_bytes(data)
 
 
 def test_damaged_utf8_is_left_to_the_whole_file_path_after_its_head() -> None:
     data = (SIMPLIFIED * 40).encode("utf-8") + b"\xff"
     read = _Passes(data, 4097)
-    assert toolkit.decode.decode_chinese_chunks(read) is None and read.count == 1
+    assert _chinese_as_read(read) is None and read.count == 1
     assert decode_bytes(data).strict is False  # type: ignore[union-attr]
 
 

@@ -27,7 +27,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import chardet
@@ -37,8 +37,7 @@ from .tables import CJK_RANGES, CJK_RE
 
 __all__ = [
     "CJK_FLAG", "COMMON_FLAG", "UTF8_PLAIN", "Decoded", "Rejected", "Undecided", "best_chinese", "chinese_reading",
-    "chinese_score", "common_chars", "count_matches", "decode_bytes", "decode_chinese_chunks", "decode_utf8_chunks",
-    "flag_table", "strict_parts", "utf8_parts",
+    "chinese_score", "common_chars", "count_matches", "decode_bytes", "flag_table", "strict_parts", "utf8_parts",
 ]
 
 
@@ -554,6 +553,12 @@ def utf8_parts(chunks: Iterable[bytes]) -> Iterator[str]:
     (no BOM, no NUL, few control bytes: a big file's usual case), as :func:`decode_bytes`
     decodes them whole (see :data:`UTF8_PLAIN`). Anything else raises :class:`Undecided` as
     soon as it is known, at the latest after the last part.
+
+    >>> list(utf8_parts([b"\\xe4\\xb8", b"\\xad\\xe6\\x96\\x87"]))
+    ['', '中文']
+    >>> list(utf8_parts([b"\\xd6\\xd0"]))
+    Traceback (most recent call last):
+    toolkit.decode.Undecided
     """
     decoder = codecs.getincrementaldecoder(_UTF8)()
     size = controls = 0
@@ -579,20 +584,6 @@ def utf8_parts(chunks: Iterable[bytes]) -> Iterator[str]:
         raise Undecided from None
     if not size or controls / size > _BINARY_CONTROL_SHARE:
         raise Undecided  # empty or binary-looking: the whole-file path decides
-
-
-def decode_utf8_chunks(chunks: Iterable[bytes]) -> Decoded | None:
-    """:func:`decode_bytes` of the concatenated ``chunks`` when they are plain UTF-8 (see
-    :func:`utf8_parts`), decoded as they come, so the bytes need not be held whole beside
-    the text; None for anything else (decode those whole).
-
-    >>> decode_utf8_chunks([b"\\xe4\\xb8", b"\\xad\\xe6\\x96\\x87"]).text, decode_utf8_chunks([b"\\xd6\\xd0"])
-    ('中文', None)
-    """
-    try:
-        return replace(UTF8_PLAIN, text="".join(utf8_parts(chunks)))
-    except Undecided:
-        return None
 
 
 class _Survey(NamedTuple):
@@ -702,22 +693,6 @@ def strict_parts(chunks: Iterable[bytes], codec: str) -> Iterator[str]:
         yield decoder.decode(b"", True)
     except UnicodeDecodeError:
         raise Undecided from None
-
-
-def decode_chinese_chunks(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
-    """:func:`decode_bytes` of a file that is GB18030 or Big5 throughout, with its bytes never
-    held whole (see :func:`chinese_reading`); None for any other file (decode those whole).
-
-    >>> decode_chinese_chunks(lambda: ["中文".encode("gb18030")]).text
-    '中文'
-    """
-    decoded = chinese_reading(read)
-    if decoded is None:
-        return None
-    try:
-        return replace(decoded, text="".join(strict_parts(read(), decoded.encoding)))
-    except Undecided:
-        return None  # the file changed between the passes
 
 
 def _by_bom(data: bytes) -> Decoded | None:
