@@ -198,9 +198,17 @@ def chinese_score(text: str) -> float:
     Readings in the wrong family produce kana, bopomofo, symbols and rare characters, so this
     is how GB18030 and Big5 bytes, which decode each other without error, are told apart.
     """
+    return _share(*_common_judged(text))
+
+
+def _common_judged(text: str) -> tuple[int, int]:
+    """The two counts :func:`chinese_score` divides: common Chinese characters, judged ones."""
     flags = _flags(text)
-    judged = np.count_nonzero(flags & _JUDGED)
-    return int(np.count_nonzero(flags & _COMMON)) / int(judged) if judged else 0.0
+    return int(np.count_nonzero(flags & _COMMON)), int(np.count_nonzero(flags & _JUDGED))
+
+
+def _share(common: int, judged: int) -> float:
+    return common / judged if judged else 0.0
 
 
 def _stats(text: str) -> _Stats:
@@ -611,10 +619,8 @@ def _survey(chunks: Iterable[bytes], tried: tuple[str, ...]) -> _Survey:
                 del decoders[codec]
                 continue
             if codec in counts and text:
-                flags = _flags(text)
-                common, judged = counts[codec]
-                counts[codec] = (common + int(np.count_nonzero(flags & _COMMON)),
-                                 judged + int(np.count_nonzero(flags & _JUDGED)))
+                (common, judged), (more, judged_more) = counts[codec], _common_judged(text)
+                counts[codec] = (common + more, judged + judged_more)
 
     for chunk in chunks:
         size += len(chunk)
@@ -647,7 +653,7 @@ def chinese_reading(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
 
     chardet reads the head first: unless it names GB18030 or Big5 (a damaged UTF-8 file, say),
     nothing more is read. Then a pass finds the codecs that decode every byte strictly and counts
-    their common Chinese characters, keeping no text, and the last decodes with the one
+    their common Chinese characters, keeping no text; the answer is the codec
     :func:`best_chinese` would pick. A family's second codec (CP950) gets a pass of its own only
     when the first fails.
 
@@ -678,8 +684,7 @@ def chinese_reading(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
             counts.update(_survey(read(), (backup,)).counts)
         reading = next((c for c in family if c in counts), None)
         if reading is not None:
-            common, judged = counts[reading]
-            scores[reading] = common / judged if judged else 0.0  # chinese_score of the whole text
+            scores[reading] = _share(*counts[reading])  # chinese_score of the whole text
     return Decoded("", _pick(scores, answer), detected, confidence, "chardet", True, 0)
 
 
