@@ -133,15 +133,20 @@ def _gzipped(f: InputFile, head: bytes) -> bool:
     return f.rel.endswith(".gz") or head.startswith(b"\x1f\x8b")
 
 
+def _stdin() -> IO[bytes]:
+    """Standard input's bytes; OSError when the process has none."""
+    if sys.stdin is None:
+        raise OSError("standard input is closed")
+    return sys.stdin.buffer
+
+
 def read_input(f: InputFile) -> bytes:
     """The bytes of one input, gunzipped; OSError for anything but a readable regular file."""
     if f.error is not None:
         raise OSError(f.error)
     if f.path is not None and not stat.S_ISREG(f.path.stat().st_mode):
         raise OSError(f"not a regular file: {f.rel}")  # a FIFO or device would block or never end
-    if f.path is None and sys.stdin is None:
-        raise OSError("standard input is closed")
-    data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
+    data = _stdin().read() if f.path is None else f.path.read_bytes()
     if _gzipped(f, data[:2]):
         try:
             data = gzip.decompress(data)
@@ -345,11 +350,10 @@ def _job(f: InputFile, config: Config, spill: str, batch_chars: int) -> _Job:
     if f.path is not None:
         return _Job(f, config, spill, batch_chars)
     try:
-        if sys.stdin is None:
-            raise OSError("standard input is closed")
+        stdin = _stdin()
         copy = Path(spill + ".stdin")
         with open(copy, "wb") as fh:
-            shutil.copyfileobj(sys.stdin.buffer, fh, _READ)
+            shutil.copyfileobj(stdin, fh, _READ)
         return _Job(replace(f, path=copy), config, spill, batch_chars, copied=True)
     except OSError as err:
         return _Job(replace(f, error=str(err.strerror or err)), config, spill, batch_chars)
