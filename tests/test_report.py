@@ -8,7 +8,8 @@ import pytest
 
 from toolkit.config import Config
 from toolkit.io import discover, run_clean
-from toolkit.report import histogram, html_page, markdown, svg_histogram
+from toolkit.normalize import FIXERS
+from toolkit.report import fixer_summary, histogram, html_page, markdown, svg_histogram
 
 from .conftest import ROOT
 
@@ -118,3 +119,10 @@ def test_tally_keeps_lists_bounded_and_counts_everything() -> None:
     assert len(data["removal_examples"]["quality:too_short"]) == 3
     spans = next(i for i in data["top_issues"] if i["kind"] == "mixed_script")
     assert spans["count"] == n and len(spans["ids"]) == 10
+
+
+@pytest.mark.parametrize("step", ["mojibake", "cut_credits", "script:s2twp", "script:tw2t+t2hk", "script:repair",
+                                  *FIXERS])
+def test_every_step_says_what_it_does(step: str) -> None:
+    # The normalization table lists every step an article recorded, not only the fixers.
+    assert fixer_summary(step).endswith("."), step

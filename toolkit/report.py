@@ -403,12 +403,26 @@ def _example(e: dict[str, Any]) -> str:
     return f"{e['id']}{title}{dup}"
 
 
+# Steps that are not normalization fixers, so have no docstring to quote.
+_STEP_SUMMARIES = {
+    "mojibake": "Mojibake runs (text decoded with the wrong codec) repaired losslessly before splitting.",
+    "cut_credits": "Credit, byline, editor and disclaimer lines cut from the text; kept in credits.",
+    "script:repair": "Definite minority-script characters converted to the article's script.",
+}
+
+
 def fixer_summary(name: str) -> str:
-    """The first line of a fixer's docstring.
+    """What a step does: the first line of a fixer's docstring, or the meaning of another step.
 
     >>> fixer_summary("line_endings")
     'CRLF and lone CR become LF.'
+    >>> fixer_summary("script:s2twp")
+    'Whole article converted with OpenCC s2twp (--script).'
     """
+    if name in _STEP_SUMMARIES:
+        return _STEP_SUMMARIES[name]
+    if name.startswith("script:"):
+        return f"Whole article converted with OpenCC {name.removeprefix('script:')} (--script)."
     fn = getattr(normalize, name, None) or getattr(normalize, f"make_{name}", None)
     doc = (fn.__doc__ or "") if fn is not None else ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
