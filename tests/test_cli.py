@@ -77,7 +77,7 @@ def test_bad_files_are_reported_and_the_run_goes_on(tmp_path: Path) -> None:
     (inputs / "empty.txt").write_bytes(b"")
     (inputs / "blob.bin").write_bytes(bytes(range(256)) * 4)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["clean", str(inputs), "--out", str(out), "-q"])
+    result = runner.invoke(app, ["clean", str(inputs), "--out", str(out)])
     assert result.exit_code == 0, result.stderr
     kept = [json.loads(line) for line in (out / "corpus.jsonl").read_text().splitlines()]
     removed = {json.loads(line)["origin"]["file"]: json.loads(line)["reason"]
@@ -86,6 +86,13 @@ def test_bad_files_are_reported_and_the_run_goes_on(tmp_path: Path) -> None:
     assert removed == {"empty.txt": "empty", "blob.bin": "binary"}
     report = json.loads((out / "report.json").read_text())
     assert report["removed_by_reason"] == {"binary": 1, "empty": 1}
+    assert (report["totals"]["removed"], report["totals"]["files_removed"]) == (2, 2)
+    # No article was removed: the two lines of removed.jsonl are files, and the summaries say so.
+    assert result.stderr.strip().endswith(
+        f"1 articles from 3 files: 1 kept, 0 removed, 2 files removed, 0 duplicate clusters -> {out}")
+    assert "1 articles found: 1 kept, 0 removed, 2 files removed;" in (out / "report.md").read_text()
+    cards = (out / "report.html").read_text()
+    assert "<b>0</b><span>removed</span>" in cards and "<b>2</b><span>files removed</span>" in cards
 
 
 def test_unreadable_file_warns_and_is_recorded(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ def clean(
     workers = default_jobs() if jobs is None else jobs
     start(workers)  # the fork server loads the stages while this process does
     from .io import discover, run_clean
+    from .report import articles_removed, files_removed_phrase
 
     try:
         config = load_config(config_file).with_overrides(dedup={"keep": keep, "threshold": threshold},
@@ -78,7 +79,7 @@ def clean(
     t = data["totals"]
     if not quiet:
         typer.echo(f"{t['articles_found']} articles from {t['files']} files: {t['kept']} kept, "
-                   f"{t['removed']} removed, {t['clusters']} duplicate clusters -> {out}", err=True)
+                   f"{articles_removed(t)} removed{files_removed_phrase(t)}, {t['clusters']} duplicate clusters -> {out}", err=True)
     raise typer.Exit(EXIT_OK)
 
 

@@ -158,7 +158,8 @@ class Tally:
             "totals": {
                 "files": len(files), "bytes": sum(f.size for f in files),
                 "articles_found": self.found, "kept": self.kept,
-                "removed": sum(removed.values()),
+                "removed": sum(removed.values()),  # the lines of removed.jsonl: articles and files
+                "files_removed": sum(1 for f in files if f.reason),
                 "clusters": len(decisions.clusters),
                 "mixed_spans": self.mixed_spans,
                 "advisories": self.advisories,
@@ -329,11 +330,22 @@ def _context(s: dict[str, Any], mark: tuple[str, str] = ("**", "**")) -> str:
     return (s["before"] + mark[0] + s["text"] + mark[1] + s["after"]).replace("\n", " ⏎ ")
 
 
+def articles_removed(totals: dict[str, Any]) -> int:
+    """Articles removed: ``removed`` also counts the files that gave no article."""
+    return int(totals["removed"] - totals.get("files_removed", 0))
+
+
+def files_removed_phrase(totals: dict[str, Any]) -> str:
+    """", N files removed" when input files gave no article (unreadable, binary, empty ...), else nothing."""
+    n = totals.get("files_removed", 0)
+    return f", {n} file{'s' if n != 1 else ''} removed" if n else ""
+
+
 def markdown(data: dict[str, Any]) -> str:
     t = data["totals"]
     out = ["# Cleaning report\n\n",
            f"{t['files']} files ({t['bytes']:,} bytes), {t['articles_found']} articles found: "
-           f"{t['kept']} kept, {t['removed']} removed; {t['clusters']} duplicate clusters; "
+           f"{t['kept']} kept, {articles_removed(t)} removed{files_removed_phrase(t)}; {t['clusters']} duplicate clusters; "
            f"{t['mixed_spans']} mixed-script spans, {t['advisories']} advisories.\n"]
     out.append("\n## Top issues\n\n")
     if data["top_issues"]:
@@ -545,10 +557,14 @@ def html_page(data: dict[str, Any]) -> str:
            "".join(f'<a href="#{a}">{_e(n)}</a>' for a, n in _SECTIONS), "</nav>\n"]
 
     out.append('<section id="totals"><h2>Totals</h2><div class="cards">')
-    for key, name in (("files", "files"), ("bytes", "bytes"), ("articles_found", "articles found"),
-                      ("kept", "kept"), ("removed", "removed"), ("clusters", "duplicate clusters"),
-                      ("mixed_spans", "mixed-script spans"), ("advisories", "advisories")):
-        out.append(f'<div class="card"><b>{t[key]:,}</b><span>{_e(name)}</span></div>')
+    cards = [(t["files"], "files"), (t["bytes"], "bytes"), (t["articles_found"], "articles found"),
+             (t["kept"], "kept"), (articles_removed(t), "removed")]
+    if t.get("files_removed"):
+        cards.append((t["files_removed"], "files removed"))
+    cards += [(t["clusters"], "duplicate clusters"), (t["mixed_spans"], "mixed-script spans"),
+              (t["advisories"], "advisories")]
+    for value, name in cards:
+        out.append(f'<div class="card"><b>{value:,}</b><span>{_e(name)}</span></div>')
     out.append("</div></section>\n")
 
     out.append('<section id="top-issues"><h2>Top issues</h2>\n')
