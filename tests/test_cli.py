@@ -158,3 +158,32 @@ def test_unknown_encoding_in_the_config_file_stops_before_any_output(tmp_path: P
     assert result.exit_code == 2
     assert result.stderr.strip() == "Error: unknown encoding: nonsense (use a Python codec name such as gb18030)"
     assert not (tmp_path / "o").exists()
+
+
+def test_an_output_directory_inside_the_input_is_not_read_again(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text("標題\n這是一篇正常的文章，內容很完整。 (某報)\n", encoding="utf-8")
+    out = inputs / "out"
+    for _ in range(2):  # the second run would find the first one's corpus and reports
+        result = runner.invoke(app, ["clean", str(inputs), "--out", str(out), "-q"])
+        assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in (out / "corpus.jsonl").read_text().splitlines()] == ["a:0"]
+    assert (out / "removed.jsonl").read_text() == ""
+    assert json.loads((out / "report.json").read_text())["totals"]["files"] == 1
+
+
+def test_an_empty_output_name_is_an_error_not_the_current_directory(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where a run with --out "" would write
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", ""])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --out is empty")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_inputs_with_no_file_warn(tmp_path: Path) -> None:
+    (tmp_path / "none").mkdir()
+    result = runner.invoke(app, ["clean", str(tmp_path / "none"), "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"Warning: no input files found in {tmp_path / 'none'}")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from .config import load_config
-from .errors import EXIT_OK, ToolkitError
+from .errors import EXIT_OK, ConfigError, ToolkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Clean, split and deduplicate Chinese text corpora.")
@@ -30,7 +30,7 @@ def _root() -> None:
 @app.command()
 def clean(
     inputs: Annotated[list[str], typer.Argument(metavar="INPUT...", help="Files, directories (recursive) or - for stdin.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("out"),
+    out_dir: Annotated[str, typer.Option("--out", "-o", help="Output directory (left out of the inputs).")] = "out",
     config_file: Annotated[Path | None, typer.Option("--config", help="TOML file with per-stage settings.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Decode every input with this codec instead of detecting.")] = None,
     text_field: Annotated[str | None, typer.Option(help="JSON Lines inputs: the field holding the text (default text).")] = None,
@@ -51,13 +51,18 @@ def clean(
     from .io import discover, run_clean
     from .report import articles_removed, files_removed_phrase
 
+    out = Path(out_dir)
     try:
+        if not out_dir.strip():  # Path("") is the current directory: an unset variable, not a choice
+            raise ConfigError("--out is empty", "name the output directory, for example --out out")
         config = load_config(config_file).with_overrides(dedup={"keep": keep, "threshold": threshold},
                                                          script={"mode": script_mode},
                                                          input={"text_field": text_field})
         if encoding:
             config = dataclasses.replace(config, encoding=encoding)
-        files = discover(inputs)
+        files = discover(inputs, skip=out)
+        if not files:
+            typer.echo(f"Warning: no input files found in {', '.join(inputs)}", err=True)
         total = sum(f.path.stat().st_size for f in files if f.path is not None and f.path.is_file())
 
         def warn(msg: str) -> None:

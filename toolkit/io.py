@@ -75,11 +75,19 @@ class InputFile:
     stem: str = ""  # the id stem of its articles, unique in the run (see discover)
 
 
-def discover(inputs: Sequence[str]) -> list[InputFile]:
-    """Expand files and directories (recursively, sorted); fail before any work on a missing path."""
+def discover(inputs: Sequence[str], skip: Path | None = None) -> list[InputFile]:
+    """Expand files and directories (recursively, sorted); fail before any work on a missing path.
+
+    The directory ``skip`` (the run's output) is left out of the directories walked, so that a
+    second run does not read the first one's corpus and reports as input.
+    """
     missing = [p for p in inputs if p != "-" and not os.path.lexists(p)]
     if missing:
         raise InputError(f"input not found: {', '.join(missing)}", "check the path; nothing was written")
+    try:
+        skipped = os.stat(skip) if skip is not None else None
+    except OSError:
+        skipped = None  # not made yet: nothing of it to read
     found: list[InputFile] = []
     for item in inputs:
         if item == "-":
@@ -87,7 +95,7 @@ def discover(inputs: Sequence[str]) -> list[InputFile]:
             continue
         path = Path(item)
         if path.is_dir():
-            entries = sorted(_walk(path), key=lambda e: e[0].relative_to(path).parts)
+            entries = sorted(_walk(path, skipped), key=lambda e: e[0].relative_to(path).parts)
             found.extend(InputFile(p.relative_to(path).as_posix() if p != path else path.name, p, error)
                          for p, error in entries)
         else:
@@ -107,8 +115,9 @@ def discover(inputs: Sequence[str]) -> list[InputFile]:
     return unique
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
-    """Every non-directory entry under ``root``, plus each directory that cannot be listed.
+def _walk(root: Path, skip: os.stat_result | None = None) -> Iterator[tuple[Path, str | None]]:
+    """Every non-directory entry under ``root``, plus each directory that cannot be listed;
+    the directory ``skip`` (by device and inode) is not entered.
 
     A directory that cannot be listed is yielded with its error, so it is reported as
     unreadable instead of silently contributing nothing (``rglob`` skips it). Symbolic links
@@ -117,12 +126,22 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
     failed: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=failed.append):
         base = Path(dirpath)
+        if skip is not None:
+            dirnames[:] = [d for d in dirnames if not _same(base / d, skip)]
         yield from ((base / name, None) for name in filenames)
         yield from ((base / name, "a link to a directory (not followed)")
                     for name in dirnames if (base / name).is_symlink())
     for err in failed:
         if err.filename is not None:
             yield Path(err.filename), f"cannot list directory: {err.strerror or err}"
+
+
+def _same(path: Path, st: os.stat_result) -> bool:
+    try:
+        here = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (st.st_dev, st.st_ino)
 
 
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
