@@ -516,6 +516,38 @@ def test_labelled_concatenations_split_back_exactly(seed: int) -> None:
 
 
 
+def _articles(text: str) -> list[tuple[str | None, str | None, tuple[str, ...], str]]:
+    return [(text[s.title[0]:s.title[1]] if s.title else None, s.source, s.markers,
+             body_text(text, s).replace("\r\n", "\n").replace("\r", "\n"))
+            for s in find_segments(text) if s.kind == "article"]
+
+
+@given(st.lists(LINES, max_size=40).map("\n".join), st.lists(st.integers(0, 10**6), max_size=6))
+def test_old_mac_and_windows_line_ends_split_like_newlines(text: str, cuts: list[int]) -> None:
+    # A lone CR is a line end: the same segments at the same offsets (one character for one).
+    mac = text.replace("\n", "\r")
+    assert find_segments(mac) == find_segments(text)
+    mixed = "".join(line + ("\r", "\n", "\r\n")[n % 3] for n, line in enumerate(text.split("\n")))
+    assert _streamed(_cut(mixed, cuts)) == [s for s in find_segments(mixed) if s.kind != "gap"]
+    # CRLF: the same articles, and a cut credit line takes its whole line end with it.
+    assert _articles(text.replace("\n", "\r\n")) == _articles(mixed) == _articles(text)
+
+
+def test_a_credit_cut_inside_a_crlf_body_leaves_no_blank_line() -> None:
+    text = "## 小節\r\n作者｜黄楠\r\n正文。"
+    [art] = [s for s in find_segments(text) if s.kind == "article"]
+    assert body_text(text, art) == "## 小節\r\n正文。"
+
+
+@pytest.mark.parametrize("lead", ["\ufeff", "\u200b", "\ufeff\u3000"])
+def test_a_bom_or_zero_width_space_before_a_marker_does_not_hide_it(lead: str) -> None:
+    # What `cat` of files each starting with a BOM gives, or a copy from a web page.
+    text = f"{lead}標題\n正文。（甲報）\n{lead}新华社北京5月4日电 正文。"
+    arts = [s for s in find_segments(text) if s.kind == "article"]
+    assert [(a.source, a.markers[0]) for a in arts] == [("甲報", "title_line"), ("新华社", "agency_dateline")]
+    assert text[arts[0].title[0]:arts[0].title[1]] == "標題"  # type: ignore[index]
+
+
 # --- the split command ------------------------------------------------------------------
 
 def test_split_command_json_lines_for_the_seeds() -> None:
@@ -563,12 +595,12 @@ def test_split_command_rejects_a_bad_pattern(tmp_path: Path) -> None:
     assert result.stderr.startswith("Error: marker 'mine': invalid pattern '（[^）': unterminated character set")
 
 
-@given(st.text(st.sampled_from("甲 \t\u3000\xa0\r\n"), max_size=40) | st.lists(PIECES, max_size=20).map("".join))
+@given(st.text(st.sampled_from("甲 \t\u3000\xa0\ufeff\u200b\r\n"), max_size=40) | st.lists(PIECES, max_size=20).map("".join))
 def test_line_table_is_each_lines_stripped_span(text: str) -> None:
     starts, ends = _line_table(text)
     expected, pos = [], 0
     for raw in text.split("\n"):
-        s = raw.strip(" \t\u3000\xa0\r")
+        s = raw.strip(" \t\u3000\xa0\r\ufeff\u200b")
         lead = pos + (raw.find(s[0]) if s else 0)
         expected.append((lead, lead + len(s)))
         pos += len(raw) + 1

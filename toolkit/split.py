@@ -279,7 +279,21 @@ class _Draft:
     has_body: bool = False  # memo: a body line that is not a section heading was seen
 
 
-_STRIP = " \t\u3000\xa0\r"
+# Stripped from both ends of a line before markers are matched: spaces, the CR of CRLF, and the
+# BOM or zero-width space that `cat` of BOM-headed files or a web copy leaves at a line start.
+_STRIP = " \t\u3000\xa0\r\ufeff\u200b"
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def line_breaks(text: str) -> str:
+    """``text`` with each lone CR (old Mac line ends) made LF, so that the splitter sees its lines:
+    one character for one, so every offset into the result is an offset into ``text``.
+
+    >>> line_breaks("a\rb\r\nc")
+    'a\nb\r\nc'
+    """
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def _line_table(text: str) -> tuple[array[int], array[int]]:
@@ -460,6 +474,7 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
     Everything before it is settled then: the splitter looks ahead only to the next nonblank
     line, and changes no closed article but the one a credit line joins.
     """
+    text = line_breaks(text)  # the segments' offsets hold for the text as given
     table = table or marker_table(config)
     match = _Matcher(table, config)
     heading_re = table.structure("md_heading")
@@ -727,9 +742,9 @@ def body_text(text: str, seg: Segment) -> str:
         if b0 <= c.start < b1:
             parts.append(text[pos:c.start])
             pos = max(pos, c.end)
-            # a cut line takes its newline with it
-            if c.line and pos < b1 and text[pos] == "\n":
-                pos += 1
+            # a cut line takes its line end with it: LF, CRLF or a lone CR
+            if c.line and pos < b1 and text[pos] in "\r\n":
+                pos += 2 if text.startswith("\r\n", pos) else 1
     parts.append(text[pos:b1])
     return "".join(parts).rstrip(" \t\u3000\xa0\r\n")
 
@@ -748,13 +763,14 @@ def describe(text: str, config: SplitConfig | None = None, table: MarkerTable | 
     config = config or SplitConfig()
     table = table or marker_table(config)
     out: list[dict[str, Any]] = []
+    lined = line_breaks(text)
     for seg in find_segments(text, config, table):
         if seg.kind != "article":
             continue
         positions = {name: table.position(name) for name in seg.markers}
         out.append({
             "index": len(out),
-            "line": text.count("\n", 0, seg.start) + 1,
+            "line": lined.count("\n", 0, seg.start) + 1,
             "start": seg.start,
             "end": seg.end,
             "start_markers": [n for n in seg.markers if positions[n] in _STARTS],
