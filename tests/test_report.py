@@ -126,3 +126,21 @@ def test_tally_keeps_lists_bounded_and_counts_everything() -> None:
 def test_every_step_says_what_it_does(step: str) -> None:
     # The normalization table lists every step an article recorded, not only the fixers.
     assert fixer_summary(step).endswith("."), step
+
+
+def test_unreadable_records_and_damaged_articles_are_top_issues(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    body = "這是一篇正常的文章，內容很完整。" * 5
+    (src / "a.jsonl").write_text(
+        json.dumps({"text": body}, ensure_ascii=False) + '\n{"text": \n' + '{"content": "正文"}\n', encoding="gb18030")
+    # Big5 bytes forced through GB18030: readable characters, nearly all of them rare.
+    (src / "b.txt").write_bytes(("標題\n" + "臺灣的報導說明這個產業的發展與變化，記者訪問了許多專業人士。" * 20).encode("big5"))
+    config = Config(encoding="gb18030")  # right for a.jsonl, wrong for b.txt
+    data = run_clean(discover([str(src)]), tmp_path / "out", config)
+    issues = {i["kind"]: i for i in data["top_issues"]}
+    lost = issues["records_lost"]
+    assert (lost["severity"], lost["count"], lost["ids"]) == ("high", 2, ["a:2", "a:3"])
+    assert "invalid_json: 1, missing_text: 1" in lost["message"]
+    damaged = issues["mojibake"]
+    assert (damaged["severity"], damaged["ids"]) == ("high", ["b:0"])

@@ -135,7 +135,7 @@ class Tally:
                 self.hist[key][_bin(q[key], edges)] += 1
         if len(self.articles) < LISTED:
             self.articles.append(row)
-        broken = bool(q.get("replacement_chars") or q.get("mojibake_markers"))
+        broken = bool(q.get("replacement_chars") or q.get("mojibake_markers") or q.get("mojibake_suspect"))
         self._find("mojibake", row, int(broken))
         self._find("mixed_script", row, len(row["mixed_spans"]))
         if status == "kept":  # what users of the corpus will see
@@ -262,8 +262,13 @@ def top_issues(data: dict[str, Any], config: Config) -> list[dict[str, Any]]:
     none: dict[str, Any] = {"articles": 0, "count": 0, "ids": [], "example": None}
     broken = found.get("mojibake", none)
     add("high", "mojibake", broken["articles"],
-        f"{broken['articles']} article(s) contain U+FFFD or mojibake markers (锟斤拷, 烫烫烫): check the decoding",
-        "articles", broken["ids"])
+        f"{broken['articles']} article(s) look damaged (U+FFFD, 锟斤拷 or 烫烫烫, Latin-1 runs or mostly rare "
+        "ideographs: mojibake_suspect): check the decoding or --encoding", "articles", broken["ids"])
+    unread = {k: v for k, v in data["removed_by_reason"].items() if k in ("invalid_json", "missing_text")}
+    add("high", "records_lost", sum(unread.values()),
+        f"{sum(unread.values())} JSON Lines record(s) could not be read "
+        f"({', '.join(f'{k}: {v}' for k, v in sorted(unread.items()))}): check the format and --text-field",
+        "removed", [e["id"] for k in sorted(unread) for e in data["removal_examples"].get(k, [])])
     shaky = [f for f in data["files"] if not f["reason"] and (
         f["replacements"] or f["method"] == "mixed"
         or (f["detected"] is not None and (f["confidence"] or 0) < LOW_CONFIDENCE))]
