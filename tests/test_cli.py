@@ -151,6 +151,15 @@ def test_unknown_encoding_is_one_error_line_in_every_command(args: list[str]) ->
     assert result.stderr.strip() == "Error: unknown encoding: nonsense (use a Python codec name such as gb18030)"
 
 
+@pytest.mark.parametrize("codec", ["hex", "base64", "rot13", "zlib"])
+def test_a_codec_that_is_not_a_text_encoding_is_refused(tmp_path: Path, codec: str) -> None:
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(out), "--encoding", codec])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: not a text encoding: {codec} (use a Python codec name such as gb18030)"
+    assert not out.exists()
+
+
 def test_unknown_encoding_in_the_config_file_stops_before_any_output(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('encoding = "nonsense"\n')

@@ -155,10 +155,14 @@ class Config:
     def __post_init__(self) -> None:
         if self.encoding:
             try:
-                codecs.lookup(self.encoding)
+                info = codecs.lookup(self.encoding)
             except LookupError:
                 raise ConfigError(f"unknown encoding: {self.encoding}",
                                   "use a Python codec name such as gb18030") from None
+            # hex, base64, rot13, zlib ... are codecs too, but they do not turn bytes into text
+            if not getattr(info, "_is_text_encoding", True):
+                raise ConfigError(f"not a text encoding: {self.encoding}",
+                                  "use a Python codec name such as gb18030")
 
     def with_overrides(self, **sections: dict[str, Any]) -> Config:
         """Return a copy with some fields of some sections replaced (None values ignored)."""
