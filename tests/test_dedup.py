@@ -140,6 +140,32 @@ def test_keep_first_rule(trad_text: str) -> None:
     assert (cluster.keeper, [m.index for m in cluster.members]) == (6, [7])
 
 
+def test_longest_keeps_a_sound_copy_over_a_longer_damaged_one(trad_text: str) -> None:
+    body = seed_bodies(trad_text)[1]
+    damaged = body[:200] + "锟斤拷锟斤拷锟斤拷" + body[200:]  # longer, and near-duplicate
+    for keep, keeper in (("longest", 1), ("first", 0)):
+        index = DedupIndex(DedupConfig(keep=keep))
+        index.add(0, view(damaged), len(damaged), damaged=True)
+        index.add(1, view(body), len(body))
+        [cluster] = index.finish()
+        assert (cluster.keeper, [m.index for m in cluster.members]) == (keeper, [1 - keeper])
+
+
+def test_a_damaged_copy_is_not_kept_end_to_end(tmp_path: Path, trad_text: str) -> None:
+    from toolkit.config import Config
+    from toolkit.io import discover, run_clean
+
+    body = seed_bodies(trad_text)[1]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(body[:200] + "锟斤拷锟斤拷锟斤拷" + body[200:] + " (甲報)\n", encoding="utf-8")
+    (src / "b.txt").write_text(body + " (乙報)\n", encoding="utf-8")
+    for jobs in (1, 2):  # the flag travels from the workers too
+        run_clean(discover([str(src)]), tmp_path / f"out{jobs}", Config(), jobs=jobs)
+        [line] = (tmp_path / f"out{jobs}" / "clusters.jsonl").read_text(encoding="utf-8").splitlines()
+        assert '"kept":"b:0"' in line and '"id":"a:0"' in line
+
+
 def test_exact_duplicates_after_folding_punctuation_and_script(trad_text: str) -> None:
     body = seed_bodies(trad_text)[1]
     copies = [body, body.replace(",", "，"), script.converter("tw2sp").convert(body)]

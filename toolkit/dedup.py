@@ -515,17 +515,21 @@ class DedupIndex:
     _first: dict[bytes, int] = field(default_factory=dict)  # view digest -> first article with it
     _exact: dict[int, list[int]] = field(default_factory=dict)  # first article -> every article with its view
     _length: dict[int, int] = field(default_factory=dict)
+    _damaged: set[int] = field(default_factory=set)  # never kept by "longest" over a sound copy
     _edges: dict[int, dict[int, Edge]] = field(default_factory=dict)  # verified, between first articles
     _bands: list[np.ndarray] = field(default_factory=list)  # band hashes of LSH members, in arrival order
     _members: list[int] = field(default_factory=list)  # the article of each row of _bands
 
-    def add(self, index: int, view: str, length: int) -> None:
-        """Register an article by input index, its matching view and its cleaned length."""
-        self.add_prepared(index, prepare(view, self.config), length)
+    def add(self, index: int, view: str, length: int, damaged: bool = False) -> None:
+        """Register an article by input index, its matching view, its cleaned length and whether
+        its text looks damaged (mojibake)."""
+        self.add_prepared(index, prepare(view, self.config), length, damaged)
 
-    def add_prepared(self, index: int, prepared: Prepared, length: int) -> None:
+    def add_prepared(self, index: int, prepared: Prepared, length: int, damaged: bool = False) -> None:
         """Register an article whose view was already prepared (possibly in another process)."""
         self._length[index] = length
+        if damaged:
+            self._damaged.add(index)
         first = self._first.setdefault(prepared.key, index)
         self._exact.setdefault(first, []).append(index)
         if first != index or prepared.bands is None:
@@ -570,10 +574,10 @@ class DedupIndex:
                 self._edges.setdefault(b, {})[a] = edge
                 self._edges.setdefault(a, {})[b] = edge
 
-    def _priority(self, index: int) -> tuple[int, int]:
-        if self.config.keep == "longest":
-            return (-self._length[index], index)
-        return (0, index)
+    def _priority(self, index: int) -> tuple[bool, int, int]:
+        if self.config.keep == "longest":  # the most complete copy: a damaged one is not
+            return (index in self._damaged, -self._length[index], index)
+        return (False, 0, index)
 
     def finish(self, run: Mapper = map) -> list[Cluster]:
         """Verify the candidate pairs (in batches, through ``run``: ``map`` or a pool's) and cluster."""

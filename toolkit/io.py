@@ -51,6 +51,7 @@ from .pipeline import (
     Streaming,
     Task,
     counted,
+    damaged,
     decode_file,
     decoded_info,
     deduplicate,
@@ -357,7 +358,7 @@ class _Done:
     size: int
     first: int  # index in its file of the first article here
     ids: tuple[str, ...]
-    prepared: tuple[tuple[int, int, dedup.Prepared], ...]  # (index in file, cleaned length, dedup data)
+    prepared: tuple[tuple[int, int, bool, dedup.Prepared], ...]  # (index in file, cleaned length, damaged, dedup data)
     words: tuple[tuple[str, frozenset[str]], ...]  # script evidence words, by script
     spill: str | None = None  # the articles, when there are any
     batches: tuple[_Batch, ...] = ()  # the file's articles are in these, to be run next
@@ -505,17 +506,17 @@ def _run(tasks: Iterable[Task], config: Config, spill: str, first: int, size: in
     """The per-article stages over ``tasks``; each article is spilled as soon as it is done."""
     words: dict[str, set[str]] = {}
     ids: list[str] = []
-    preparer: dedup.Preparer[tuple[int, int]] = dedup.Preparer(config.dedup)  # tags: (index, length)
+    preparer: dedup.Preparer[tuple[int, int, bool]] = dedup.Preparer(config.dedup)  # tags: (index, length, damaged)
     with open(spill, "wb") as fh:
         for task in tasks:
             item = run_task(task, config)
             ids.append(item.doc.id)
             words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
             if item.removal is None:
-                preparer.add((item.doc.index, len(item.doc.text)), item.view)
+                preparer.add((item.doc.index, len(item.doc.text), damaged(item)), item.view)
             pickle.dump(_spilled(item), fh, protocol=pickle.HIGHEST_PROTOCOL)
     preparer.flush()
-    prepared = [(index, length, p) for (index, length), p in preparer.done]
+    prepared = [(*tag, p) for tag, p in preparer.done]
     return _Done(None, None, None, size, first, tuple(ids), tuple(prepared),
                  tuple((k, frozenset(v)) for k, v in sorted(words.items())), spill if ids else None)
 
@@ -734,8 +735,8 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
                 spills.append((base, done.spill))
             for n, doc_id in enumerate(done.ids, base + done.first):
                 ids[n] = doc_id
-            for local, length, prep in done.prepared:
-                corpus.add_prepared(base + local, prep, length)
+            for local, length, broken, prep in done.prepared:
+                corpus.add_prepared(base + local, prep, length, broken)
             for label, words in done.words:
                 corpus.add_words(label, words)
             next_index += len(done.ids)

@@ -377,6 +377,12 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
     return Processed(doc, detection, removal, view, context)
 
 
+def damaged(item: Processed) -> bool:
+    """Whether an article's text looks damaged (U+FFFD, 锟斤拷, mojibake left after repair): the
+    keep rule "longest" prefers any sound copy to it."""
+    return bool(item.doc.quality.get("mojibake_suspect"))
+
+
 @dataclass
 class Corpus:
     """The barrier: everything that needs the whole corpus (dedup, script evidence)."""
@@ -393,13 +399,13 @@ class Corpus:
     def add(self, item: Processed) -> None:
         self.add_words(item.detection.script, item.detection.lexicon)
         if item.removal is None:
-            self.index.add(item.doc.index, item.view, len(item.doc.text))
+            self.index.add(item.doc.index, item.view, len(item.doc.text), damaged(item))
 
     def add_words(self, script_label: str, words: Iterable[str]) -> None:
         self.lexicon.setdefault(script_label, set()).update(words)
 
-    def add_prepared(self, index: int, prepared: dedup.Prepared, length: int) -> None:
-        self.index.add_prepared(index, prepared, length)
+    def add_prepared(self, index: int, prepared: dedup.Prepared, length: int, damaged: bool = False) -> None:
+        self.index.add_prepared(index, prepared, length, damaged)
 
     def finish(self, run: dedup.Mapper = map) -> Decisions:
         """The corpus-wide decisions; ``run`` (``map`` or a pool's) verifies the dedup candidates."""
