@@ -381,3 +381,23 @@ def test_once_fixers_leave_none_of_their_characters_and_make_no_once_character()
         out, n = fixer(text)
         assert n and not _ONCE_EACH[fixer.__name__].search(out), fixer.__name__
         assert not _ONCE_ANY.search("".join(set(out) - set(text))), fixer.__name__
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("家庭👨\u200d👩\u200d👧合照", "家庭👨\u200d👩\u200d👧合照"),  # one emoji, not three
+    ("心❤\ufe0f\u200d🔥了", "心❤\ufe0f\u200d🔥了"),
+    ("跑步🏃\u200d♀\ufe0f中", "跑步🏃\u200d♀\ufe0f中"),
+    ("中\u200d文", "中文"),  # between ideographs it is noise
+    ("👨\u200d", "👨"),
+    ("\u200d👩", "👩"),
+])
+def test_a_zero_width_joiner_stays_only_inside_an_emoji(raw: str, want: str) -> None:
+    text, steps = normalize(raw)
+    assert text == want
+    assert normalize(text) == (text, ())
+    assert replay(raw, steps) == text
+
+
+def test_two_glued_urls_keep_their_own_parentheses() -> None:
+    text = "https://a.cn/x?b=(3))https://a.cn/x?b=(3)中"
+    assert normalize(text) == (text, ())

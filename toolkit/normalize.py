@@ -32,7 +32,8 @@ _CTX_RE = re.compile(f"[{_CTX}]")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
 # Two patterns, not one alternation: an address can run into a URL ("a@b.cnhttps://..."), and
 # one scan would resume after the address and miss the URL.
-_URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.ASCII)
+# A URL ends where another one starts: two glued URLs are two, each with its own parentheses.
+_URL = re.compile(r"(?:https?://|www\.)(?:(?!https?://)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%])+", re.ASCII)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _ODD_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f"
 _ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
@@ -65,12 +66,37 @@ def line_endings(text: str) -> tuple[str, int]:
 
 
 def invisible_chars(text: str) -> tuple[str, int]:
-    """Remove zero-width characters, soft hyphens and C0/C1 controls (not newline or tab).
+    """Remove zero-width characters, soft hyphens and C0/C1 controls (not newline or tab); a
+    zero-width joiner inside an emoji sequence stays.
 
     >>> invisible_chars("中\\u200b文\\x07")
     ('中文', 2)
+    >>> invisible_chars("👨\\u200d👩\\u200d👧 中\\u200d文") == ("👨\\u200d👩\\u200d👧 中文", 1)
+    True
     """
-    return _INVISIBLE.subn("", text)
+    if "\u200d" not in text:
+        return _INVISIBLE.subn("", text)
+    removed = 0
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal removed
+        i = m.start()
+        if m.group() == "\u200d" and 0 < i < len(text) - 1 and _joins_emoji(text[i - 1], text[i + 1]):
+            return m.group()
+        removed += 1
+        return ""
+
+    return _INVISIBLE.sub(repl, text), removed
+
+
+def _joins_emoji(before: str, after: str) -> bool:
+    """Whether a zero-width joiner between these two characters is part of an emoji sequence
+    (👨‍👩‍👧, ❤️‍🔥, 🏃‍♀️): pictographs and dingbats, or the emoji presentation selector before it."""
+    def emoji(c: str) -> bool:
+        o = ord(c)
+        return 0x1F000 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF
+
+    return (emoji(before) or before == "\ufe0f") and emoji(after)
 
 
 def odd_spaces(text: str) -> tuple[str, int]:
