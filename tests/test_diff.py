@@ -506,6 +506,17 @@ def test_diff_unknown_reference(tmp_path: Path) -> None:
         f"or {tmp_path}/removed.jsonl (give a file, FILE:N, or --run DIR holding the clean output)")
 
 
+@pytest.mark.parametrize(("content", "problem"), [
+    (b"\xff\xfe\x00", "it is not UTF-8"),
+    (b'{"id":"a:0","text":"x"}\n{"id":"b:0", bad\n', "line 2 is not valid JSON"),
+])
+def test_diff_with_a_damaged_run_is_one_error_line(tmp_path: Path, content: bytes, problem: str) -> None:
+    (tmp_path / "corpus.jsonl").write_bytes(content)
+    result = diff_cli("a:0", "b:0", "--run", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: cannot read {tmp_path}/corpus.jsonl: {problem}")
+
+
 def test_diff_article_number_out_of_range(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     result = diff_cli(f"{SEED}:8", f"{SEED}:0")

@@ -881,18 +881,29 @@ def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
     for name in ("corpus.jsonl", "removed.jsonl"):
         try:
             with open(run / name, encoding="utf-8") as fh:
-                for line in fh:
+                for number, line in enumerate(fh, 1):
                     if f'"id":{needle}' in line:
-                        rec = json.loads(line)
-                        if rec.get("id") == ref:
+                        rec = _run_record(run / name, number, line)
+                        if isinstance(rec, dict) and rec.get("id") == ref:
                             return diff.ArticleView(ref, rec.get("title"), rec.get("source"), rec.get("text", ""))
         except FileNotFoundError:
             continue
         except OSError as err:
             raise InputError(f"cannot read {run / name}: {err.strerror or err}", "check --run") from None
+        except UnicodeDecodeError:
+            raise InputError(f"cannot read {run / name}: it is not UTF-8",
+                             "--run must be a directory written by toolkit clean") from None
     raise InputError(f"cannot find article {ref!r}: not a file, not FILE:N, and not an id in "
                      f"{run}/corpus.jsonl or {run}/removed.jsonl",
                      "give a file, FILE:N, or --run DIR holding the clean output")
+
+
+def _run_record(path: Path, number: int, line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as err:
+        raise InputError(f"cannot read {path}: line {number} is not valid JSON ({err.msg})",
+                         "--run must be a directory written by toolkit clean") from None
 
 
 def _read_for_diff(path: Path) -> bytes:
