@@ -881,9 +881,9 @@ def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
     for name in ("corpus.jsonl", "removed.jsonl"):
         try:
             with open(run / name, encoding="utf-8") as fh:
-                for number, line in enumerate(fh, 1):
+                for lineno, line in enumerate(fh, 1):
                     if f'"id":{needle}' in line:
-                        rec = _run_record(run / name, number, line)
+                        rec = _run_record(run / name, lineno, line)
                         if isinstance(rec, dict) and rec.get("id") == ref:
                             return diff.ArticleView(ref, rec.get("title"), rec.get("source"), rec.get("text", ""))
         except FileNotFoundError:
