@@ -66,8 +66,9 @@ def line_endings(text: str) -> tuple[str, int]:
 
 
 def invisible_chars(text: str) -> tuple[str, int]:
-    """Remove zero-width characters, soft hyphens and C0/C1 controls (not newline or tab); a
-    zero-width joiner inside an emoji sequence stays.
+    """Remove zero-width characters, soft hyphens and C0/C1 controls (not newline or tab).
+
+    A zero-width joiner inside an emoji sequence stays: 👨‍👩‍👧 is one emoji, not three.
 
     >>> invisible_chars("中\\u200b文\\x07")
     ('中文', 2)

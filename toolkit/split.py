@@ -290,8 +290,8 @@ def line_breaks(text: str) -> str:
     """``text`` with each lone CR (old Mac line ends) made LF, so that the splitter sees its lines:
     one character for one, so every offset into the result is an offset into ``text``.
 
-    >>> line_breaks("a\rb\r\nc")
-    'a\nb\r\nc'
+    >>> line_breaks("a\\rb\\r\\nc")
+    'a\\nb\\r\\nc'
     """
     return _LONE_CR.sub("\n", text) if "\r" in text else text
 
