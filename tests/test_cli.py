@@ -196,3 +196,21 @@ def test_inputs_with_no_file_warn(tmp_path: Path) -> None:
     result = runner.invoke(app, ["clean", str(tmp_path / "none"), "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0
     assert result.stderr.startswith(f"Warning: no input files found in {tmp_path / 'none'}")
+
+
+def test_hidden_entries_under_a_directory_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    (inputs / ".git").mkdir(parents=True)
+    (inputs / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (inputs / "sub").mkdir()
+    (inputs / "sub" / "._a.txt").write_bytes(b"\x00\x05\x16\x07")  # a macOS AppleDouble copy
+    (inputs / "a.txt").write_text("標題\n這是一篇正常的文章，內容很完整。 (某報)\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["clean", str(inputs), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == (f"Warning: skipped 2 hidden entries under {inputs} (.git, sub/._a.txt); "
+                                     "name one as an input to read it")
+    assert [f["file"] for f in json.loads((out / "report.json").read_text())["files"]] == ["a.txt"]
+    # Named on its own, a hidden file is read.
+    result = runner.invoke(app, ["clean", str(inputs / "sub" / "._a.txt"), "--out", str(out), "-q"])
+    assert json.loads((out / "report.json").read_text())["removed_by_reason"] == {"binary": 1}

@@ -17,6 +17,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Clean, split and deduplicate Chinese text corpora.")
 
 
+def _warn(msg: str) -> None:
+    typer.echo(f"Warning: {msg}", err=True)
+
+
 def _error(err: ToolkitError) -> None:
     typer.echo(f"Error: {err}", err=True)
     raise typer.Exit(err.exit_code)
@@ -60,23 +64,20 @@ def clean(
                                                          input={"text_field": text_field})
         if encoding:
             config = dataclasses.replace(config, encoding=encoding)
-        files = discover(inputs, skip=out)
+        files = discover(inputs, skip=out, notice=_warn)
         if not files:
-            typer.echo(f"Warning: no input files found in {', '.join(inputs)}", err=True)
+            _warn(f"no input files found in {', '.join(inputs)}")
         total = sum(f.path.stat().st_size for f in files if f.path is not None and f.path.is_file())
 
-        def warn(msg: str) -> None:
-            typer.echo(f"Warning: {msg}", err=True)
-
         if quiet or not sys.stderr.isatty():
-            data = run_clean(files, out, config, warn=warn, jobs=workers)
+            data = run_clean(files, out, config, warn=_warn, jobs=workers)
         else:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
             with Progress(TextColumn("cleaning"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                           transient=True) as bar:
                 task = bar.add_task("clean", total=total or None)
-                data = run_clean(files, out, config, progress=lambda n: bar.advance(task, n), warn=warn,
+                data = run_clean(files, out, config, progress=lambda n: bar.advance(task, n), warn=_warn,
                                  jobs=workers)
     except ToolkitError as err:
         _error(err)
@@ -107,7 +108,7 @@ def split(
         if encoding:
             config = dataclasses.replace(config, encoding=encoding)
         table = marker_table(config.split)
-        files = discover(inputs)
+        files = discover(inputs, notice=_warn)
     except ToolkitError as err:
         _error(err)
         return
@@ -157,7 +158,7 @@ def detect(
         config = load_config(config_file)
         if encoding:
             config = dataclasses.replace(config, encoding=encoding)
-        files = discover(inputs)
+        files = discover(inputs, notice=_warn)
     except ToolkitError as err:
         _error(err)
         return

@@ -76,11 +76,14 @@ class InputFile:
     stem: str = ""  # the id stem of its articles, unique in the run (see discover)
 
 
-def discover(inputs: Sequence[str], skip: Path | None = None) -> list[InputFile]:
+def discover(inputs: Sequence[str], skip: Path | None = None,
+             notice: Callable[[str], None] | None = None) -> list[InputFile]:
     """Expand files and directories (recursively, sorted); fail before any work on a missing path.
 
     The directory ``skip`` (the run's output) is left out of the directories walked, so that a
-    second run does not read the first one's corpus and reports as input.
+    second run does not read the first one's corpus and reports as input. Hidden entries under
+    a directory (``.git``, ``.DS_Store``, ``._name`` copies) are left out too, and ``notice`` is
+    told how many; an input named on its own is always read.
     """
     missing = [p for p in inputs if p != "-" and not os.path.lexists(p)]
     if missing:
@@ -96,7 +99,12 @@ def discover(inputs: Sequence[str], skip: Path | None = None) -> list[InputFile]
             continue
         path = Path(item)
         if path.is_dir():
-            entries = sorted(_walk(path, skipped), key=lambda e: e[0].relative_to(path).parts)
+            hidden: list[str] = []
+            entries = sorted(_walk(path, skipped, hidden), key=lambda e: e[0].relative_to(path).parts)
+            if hidden and notice:
+                names = ", ".join(sorted(hidden)[:3]) + (", ..." if len(hidden) > 3 else "")
+                notice(f"skipped {len(hidden)} hidden entr{'y' if len(hidden) == 1 else 'ies'} under {item} "
+                       f"({names}); name one as an input to read it")
             found.extend(InputFile(p.relative_to(path).as_posix() if p != path else path.name, p, error)
                          for p, error in entries)
         else:
@@ -116,9 +124,11 @@ def discover(inputs: Sequence[str], skip: Path | None = None) -> list[InputFile]
     return unique
 
 
-def _walk(root: Path, skip: os.stat_result | None = None) -> Iterator[tuple[Path, str | None]]:
+def _walk(root: Path, skip: os.stat_result | None = None,
+          hidden: list[str] | None = None) -> Iterator[tuple[Path, str | None]]:
     """Every non-directory entry under ``root``, plus each directory that cannot be listed;
-    the directory ``skip`` (by device and inode) is not entered.
+    the directory ``skip`` (by device and inode) is not entered, and the names of hidden
+    entries (starting with a dot), which are left out, go to ``hidden``.
 
     A directory that cannot be listed is yielded with its error, so it is reported as
     unreadable instead of silently contributing nothing (``rglob`` skips it). Symbolic links
@@ -129,6 +139,10 @@ def _walk(root: Path, skip: os.stat_result | None = None) -> Iterator[tuple[Path
         base = Path(dirpath)
         if skip is not None:
             dirnames[:] = [d for d in dirnames if not _same(base / d, skip)]
+        if hidden is not None:
+            hidden.extend((base / n).relative_to(root).as_posix() for n in (*dirnames, *filenames) if n.startswith("."))
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            filenames = [f for f in filenames if not f.startswith(".")]
         yield from ((base / name, None) for name in filenames)
         yield from ((base / name, "a link to a directory (not followed)")
                     for name in dirnames if (base / name).is_symlink())
