@@ -68,6 +68,7 @@ _LINES = st.sampled_from([
     "標題甲", "正文一句。", "正文。（汽車商業評論）", "#車企", "# 大標題", "新华社北京5月4日电 正文。", "责任编辑：王某",
     "", "正文°ê³õ很好。", f"新聞{_BIG5_RUN}。", "¼ò½é£º公司", '{"text": "標題\\n正文。（甲報）", "url": "u"}',
     '{"text": "正文一。 (甲報)\\n標題二\\n正文二。（乙報）"}', '{"title": 1}', "[1, 2]", '{"text": 3}',
+    '{"text": "正文。（甲報）\\n#車企"}',
 ])
 
 
@@ -103,3 +104,24 @@ def test_streamed_tasks_of_the_seeds() -> None:
         text = path.read_text(encoding="utf-8")
         whole, streamed, _ = _tasks(path.name, text, list(range(0, len(text), 97)))
         assert _detached(streamed) == _detached(whole) and len(whole) > 0
+
+
+@pytest.mark.parametrize(("rel", "text", "ids", "tags"), [
+    ("a.txt", "#車企\n標題\n正文一句。（甲報）\n#標籤 #出海\n\n#車企\n", ["f:0", "f:1"], "#標籤 #出海\n#車企"),
+    ("a.txt", "#車企\n", ["f:0"], "#車企"),
+    ("a.jsonl", '{"text": "正文。（甲報）\\n#車企"}\n', ["f:1", "f:1.1"], "#車企"),
+])
+def test_tags_no_article_follows_are_a_removed_record(rel: str, text: str, ids: list[str], tags: str) -> None:
+    whole, streamed, _ = _tasks(rel, text, [len(text) // 2])
+    assert _detached(streamed) == _detached(whole)
+    decoded = Decoded(text, "utf-8", None, 1.0, "utf8", True, 0)
+    info = pipeline.decoded_info(rel, len(text), decoded)
+    info, tasks = pipeline.split_file(info, *pipeline.repair_file(rel, decoded), 0, Config(), "f")
+    assert info.reason is None and info.articles == len(ids)
+    items = [pipeline.run_task(t, Config()) for t in tasks]
+    assert [i.doc.id for i in items] == ids
+    last = items[-1]
+    assert last.removal is not None and last.removal.reason == "tags_only"
+    assert last.doc.text == tags and tags.replace("\n", " ") in last.removal.detail
+    if rel == "a.txt":  # its origin covers the tag lines in the file
+        assert text[last.doc.origin.start:last.doc.origin.end].replace("\n\n", "\n") == tags

@@ -18,6 +18,7 @@ REASONS: dict[str, str] = {
     "unreadable": "the path could not be read (permissions, vanished, not a regular file)",
     "invalid_json": "a JSON Lines line that is not a JSON object (the detail gives the line number)",
     "missing_text": "a JSON Lines record without a string in the text field (--text-field)",
+    "tags_only": "tag lines (#車企) at the end of a file or record, with no article after them to tag",
 }
 
 EXIT_OK = 0

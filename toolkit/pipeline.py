@@ -178,12 +178,17 @@ def split_file(info: FileInfo, decoded: Decoded | None, repaired_at: list[int], 
         return info, []
     rel = info.file
     stem = stem or file_id(rel)
+    out: list[Task]
     if is_jsonl(rel):
         out = list(_jsonl_records(decoded.text, decoded, rel, first_index, config, stem))
     else:
         text = decoded.text
-        out = list(_text_tasks(decoded, rel, stem, 0, text, find_segments(text, config.split), 0, first_index,
-                               repaired_at))
+        segments = find_segments(text, config.split)
+        out = list(_text_tasks(decoded, rel, stem, 0, text, segments, 0, first_index, repaired_at))
+        tail = _Tail()
+        tail.see(0, text, segments)
+        if (tags := tail.record(decoded, rel, f"{stem}:{len(out)}", first_index + len(out))) is not None:
+            out.append(tags)
     return counted(info, len(out)), out
 
 
@@ -259,10 +264,15 @@ def stream_tasks(parts: Iterable[str], decoded: Decoded, rel: str, config: Confi
             size += len(text)
             yield text
 
+    tail = _Tail()
     for offset, text, segments in stream_segments(repaired(), config.split):
         for task in _text_tasks(decoded, rel, stem, offset, text, segments, found.articles, 0, repaired_at):
             found.articles += 1
             yield task
+        tail.see(offset, text, segments)
+    if (tags := tail.record(decoded, rel, f"{stem}:{found.articles}", found.articles)) is not None:
+        found.articles += 1
+        yield tags
 
 
 def _article(task: ArticleTask, config: Config) -> Processed:
@@ -296,10 +306,7 @@ def _jsonl_records(block: str, decoded: Decoded, rel: str, first_index: int, con
                       line=line_no)
 
     def rejected(line_no: int, text: str, reason: str, detail: str, meta: dict[str, Any] | None = None) -> Processed:
-        doc = Document(id=f"{stem}:{line_no}", text=text, origin=origin(line_no, 0, len(text)), index=index,
-                       meta=meta, quality=signals(text, minority_chars=0, halfwidth_fixed=0, boilerplate_lines=0,
-                                                  mixed_candidates=0, **mojibake.signals(text)))
-        return Processed(doc, script.detect(""), Removal(reason, detail), "")
+        return _rejected(f"{stem}:{line_no}", text, origin(line_no, 0, len(text)), index, reason, detail, meta)
 
     for line_no, line in enumerate(lines(block), lines_before + 1):
         if not line.strip():
@@ -327,7 +334,8 @@ def _jsonl_records(block: str, decoded: Decoded, rel: str, first_index: int, con
             continue
         text, repairs = mojibake.repair(text)
         repaired_at = [r.start for r in repairs]
-        segs = [s for s in find_segments(text, config.split) if s.kind == "article"]
+        segments = find_segments(text, config.split)
+        segs = [s for s in segments if s.kind == "article"]
         if not segs:
             yield rejected(line_no, text, "empty", f"line {line_no}: the record has no article text", meta)
             index += 1
@@ -337,6 +345,45 @@ def _jsonl_records(block: str, decoded: Decoded, rel: str, first_index: int, con
             repaired = bisect_left(repaired_at, seg.end) - bisect_left(repaired_at, seg.start)
             yield ArticleTask(text, seg, doc_id, origin(line_no, seg.start, seg.end), index, repaired, meta)
             index += 1
+        tail = _Tail()
+        tail.see(0, text, segments)
+        if (tags := tail.record(decoded, rel, f"{stem}:{line_no}.{len(segs)}", index, line_no, meta)) is not None:
+            yield tags
+            index += 1
+
+
+def _rejected(doc_id: str, text: str, origin: Origin, index: int, reason: str, detail: str,
+              meta: dict[str, Any] | None = None) -> Processed:
+    """A record decided before the per-article stages: removed for ``reason``, its text kept."""
+    doc = Document(id=doc_id, text=text, origin=origin, index=index, meta=meta,
+                   quality=signals(text, minority_chars=0, halfwidth_fixed=0, boilerplate_lines=0,
+                                   mixed_candidates=0, **mojibake.signals(text)))
+    return Processed(doc, script.detect(""), Removal(reason, detail), "")
+
+
+@dataclass
+class _Tail:
+    """Tag segments after the last article of a file so far: (start, end, text), offsets in the file."""
+
+    tags: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def see(self, offset: int, text: str, segments: Iterable[Segment]) -> None:
+        for s in segments:
+            if s.kind == "article":
+                self.tags.clear()
+            elif s.kind == "tag":
+                self.tags.append((offset + s.start, offset + s.end, text[s.start:s.end]))
+
+    def record(self, decoded: Decoded, rel: str, doc_id: str, index: int, line: int | None = None,
+               meta: dict[str, Any] | None = None) -> Processed | None:
+        """The removed record of the tags no article followed, if any."""
+        if not self.tags:
+            return None
+        text = "\n".join(t for _, _, t in self.tags)
+        origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, self.tags[0][0],
+                        self.tags[-1][1], decoded.method, line=line)
+        return _rejected(doc_id, text, origin, index, "tags_only",
+                         f"tag line(s) with no article after them: {text.replace(chr(10), ' ')[:80]}", meta)
 
 
 def _reject_constant(name: str) -> Any:
