@@ -286,8 +286,10 @@ def reference_join_paragraphs(text: str, min_chars: int) -> tuple[str, int]:
     count = 0
     for k in range(1, len(parts), 2):
         prev, sep, nxt = out[-1].rsplit("\n", 1)[-1], parts[k], parts[k + 1]
-        if (len(prev.strip()) >= min_chars and prev.rstrip()[-1:] not in _TERMINAL
-                and nxt[:1] and _REF_IDEO.match(nxt[:1]) and not _is_structure(prev) and not _is_structure(nxt)):
+        starts_an_idea = bool(nxt[:1]) and bool(_REF_IDEO.match(nxt[:1])) and len(prev.strip()) >= min_chars
+        goes_on = nxt[:1] in "，、。．；：？！）」』》〉】〕”’" and prev.strip() != ""  # no line starts so
+        if ((starts_an_idea or goes_on) and prev.rstrip()[-1:] not in _TERMINAL
+                and not _is_structure(prev) and not _is_structure(nxt)):
             out[-1] = out[-1].rstrip() + nxt
             count += 1
         else:
@@ -401,3 +403,13 @@ def test_a_zero_width_joiner_stays_only_inside_an_emoji(raw: str, want: str) -> 
 def test_two_glued_urls_keep_their_own_parentheses() -> None:
     text = "https://a.cn/x?b=(3))https://a.cn/x?b=(3)中"
     assert normalize(text) == (text, ())
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("大樓於昨日正式落成\n，全面啟用。", "大樓於昨日正式落成，全面啟用。"),  # wrapped at a fixed width
+    ("短\n\n、長", "短、長"),
+    ("他說「好」\n，然後離開。", "他說「好」\n，然後離開。"),  # 」 ends a clause: the break may be real
+    ("# 標題\n，正文", "# 標題\n，正文"),
+])
+def test_a_line_starting_with_a_closing_mark_joins_the_one_before(raw: str, want: str) -> None:
+    assert normalize(raw, only=["join_paragraphs"])[0] == want

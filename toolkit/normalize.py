@@ -314,6 +314,8 @@ def blank_lines(text: str) -> tuple[str, int]:
     return stripped, n + (1 if stripped != out else 0)
 
 
+# Full-width marks that close a clause or a bracket: a line never starts with one.
+_NO_LINE_START = frozenset("，、。．；：？！）」』》〉】〕”’")
 _PARAGRAPH_BREAK = re.compile(r"(\n(?:[ \t]*\n)*)")
 # A line break after a character that is neither terminal punctuation nor whitespace, or
 # after whitespace: every paragraph join has one (it starts with a literal, so the scan
@@ -331,7 +333,8 @@ def make_join_paragraphs(min_chars: int) -> Fixer:
 
     Builds the fixer ``join_paragraphs``. Conservative: the previous paragraph has at least ``min_chars`` characters and
     no terminal punctuation, the next starts with an ideograph, and neither is a
-    heading or a list item.
+    heading or a list item. A paragraph that starts with a mark no line may start with (，、。
+    and closing brackets) joins the one before it whatever its length.
 
     >>> join = make_join_paragraphs(5)
     >>> join("這些不僅能滿足中國客\\n\\n户需求。\\n\\n# 標題\\n\\n正文")
@@ -340,6 +343,8 @@ def make_join_paragraphs(min_chars: int) -> Fixer:
     ('短行\\n\\n正文', 0)
     >>> join("第一段已經結束。\\n\\n第二段")[1], join("1. 列表項目沒有句號\\n\\n正文")[1]
     (0, 0)
+    >>> join("正式落成\\n，全面启用")
+    ('正式落成，全面启用', 1)
     """
 
     def join_paragraphs(text: str) -> tuple[str, int]:
@@ -350,9 +355,9 @@ def make_join_paragraphs(min_chars: int) -> Fixer:
         count = 0
         for k in range(1, len(parts), 2):
             prev, sep, nxt = out[-1].rsplit("\n", 1)[-1], parts[k], parts[k + 1]
-            if (len(prev.strip()) >= min_chars and prev.rstrip()[-1:] not in _TERMINAL
-                    and nxt[:1] and _IDEO_RE.match(nxt[:1])
-                    and not _is_structure(prev) and not _is_structure(nxt)):
+            mid_sentence = nxt[:1] in _NO_LINE_START and prev.strip() != ""  # "，" starts no line
+            if (prev.rstrip()[-1:] not in _TERMINAL and not _is_structure(prev) and not _is_structure(nxt)
+                    and (mid_sentence or (len(prev.strip()) >= min_chars and nxt[:1] and _IDEO_RE.match(nxt[:1])))):
                 out[-1] = out[-1].rstrip() + nxt
                 count += 1
             else:
