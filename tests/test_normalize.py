@@ -153,6 +153,8 @@ def test_mixed_text_output_nfc_not_nfkc(text: str) -> None:
     ("寫信給mail@example.cn,謝謝", "寫信給mail@example.cn，謝謝"),
     ("汽車軟體的OTA,90%以上", "汽車軟體的OTA,90%以上"),  # neither neighbour is CJK: ambiguous, left alone
     ("代碼f(x, y)不變", "代碼f(x, y)不變"),
+    ("詳見[官方網站](https://www.mi.com)了解更多", "詳見[官方網站](https://www.mi.com)了解更多"),  # a Markdown link
+    ("見[說明](第二節),再看", "見[說明](第二節)，再看"),
 ])
 def test_fullwidth_punct_examples(raw: str, want: str) -> None:
     assert fullwidth_punct(raw)[0] == want
@@ -263,11 +265,13 @@ def reference_fullwidth_punct(text: str) -> tuple[str, int]:
             changed[i] = _REF_FULL[ch]
     lone.extend(stack)
     for a, b in pairs:
+        if a > 0 and text[a - 1] == "]":  # [text](target): Markdown link syntax
+            continue
         call = bool(_REF_CALL.search(text, max(0, a - 64), a))
         if ctx(a - 1) or _REF_IDEO.search(text, a, b) or (not call and (cjk_next_to(a) or cjk_next_to(b))):
             changed[a], changed[b] = "（", "）"
     for i in lone:
-        if cjk_next_to(i):
+        if cjk_next_to(i) and not (text[i] == "(" and i > 0 and text[i - 1] == "]"):
             changed[i] = _REF_FULL[text[i]]
     return "".join(changed.get(i, ch) for i, ch in enumerate(text)), len(changed)
 
@@ -324,7 +328,7 @@ MARK_PIECES = st.sampled_from([
     "中", "文", "，", "。", "（", "）", "“", "…", "—", "０", "１２", "３", "1", "22", "²", "٣", "a", "Ab", "x_y.z",
     ",", ":", ";", "!", "?", "(", ")", ",,", "!?", "(,)", ")(", "\n", "\n\n", " ", "\t", "\xa0", "\u200b", "\r",
     "f(x, y)", "Stellantis(14%)", "https://a.cn/x?a=(1),2", "(見https://a.cn/x)", "www.a.cn/p;q,", "a.b@c.cn,",
-    "e\u0301", "▲", "𠀀", "# ", "1. ", "這些不僅能滿足中國客戶需求並且帶動更多的國際合作", "ab cd",
+    "e\u0301", "▲", "𠀀", "# ", "1. ", "[官網](", "](", "[a](https://a.cn/x)", "這些不僅能滿足中國客戶需求並且帶動更多的國際合作", "ab cd",
 ])
 MARKS_TEXT = st.lists(MARK_PIECES, max_size=50).map("".join)
 

@@ -256,14 +256,18 @@ def _parentheses(text: str, free: Callable[[int], bool] | None, changed: dict[in
         else:
             lone.append(i)
     lone.extend(stack)
+    # "](" opens the target of a Markdown link, [官網](https://mi.com): syntax, not prose.
+    link = "](" in text
     for a, b in pairs:
+        if link and a > 0 and text[a - 1] == "]":
+            continue
         # A lower-case identifier glued to "(" is a call, f(x, y), even with Chinese after
         # it; a capitalized name is prose: Stellantis(14%)和. Checked last: it is the slow test.
         if (a > 0 and ctx(text, a - 1)) or _IDEO_RE.search(text, a, b) or (
                 (cjk_next_to(a) or cjk_next_to(b)) and not _CALL.search(text, max(0, a - 64), a)):
             changed[a], changed[b] = "（", "）"
     for i in lone:
-        if cjk_next_to(i):
+        if cjk_next_to(i) and not (link and text[i] == "(" and i > 0 and text[i - 1] == "]"):
             changed[i] = _FULL[text[i]]
 
 
