@@ -187,6 +187,18 @@ def test_truncated_copy_is_contained(trad_text: str) -> None:
     assert member.reason == "contained_duplicate" and member.containment >= 0.9 and member.similarity < 0.8
 
 
+def test_a_whole_copy_removed_for_its_excerpt_is_containing(trad_text: str) -> None:
+    # --keep first keeps the excerpt that came first: the whole article holds it, not the reverse.
+    body = seed_bodies(trad_text)[3]
+    short = body[: len(body) * 6 // 10]
+    index = DedupIndex(DedupConfig(keep="first"))
+    index.add(0, view(short), len(short))
+    index.add(1, view(body), len(body))
+    [cluster] = index.finish()
+    [member] = cluster.members
+    assert (cluster.keeper, member.index, member.reason) == (0, 1, "containing_duplicate")
+
+
 def test_no_chains_of_weak_links() -> None:
     # b edits the first half of a, c edits the second half of b: a~b and b~c are
     # near-duplicates, a and c are not, so c must not join a cluster kept by a.
@@ -302,6 +314,7 @@ def test_planted_pairs_found_and_verified_against_the_keeper(planted_corpus: tup
             jac, con = jaccard(shingle_hashes(views[c.keeper]), shingle_hashes(views[m.index]))
             assert (m.similarity, m.containment) == (round(jac, 4), round(con, 4))
             assert {"near_duplicate": jac >= cfg.threshold, "contained_duplicate": con >= cfg.containment,
+                    "containing_duplicate": con >= cfg.containment,
                     "exact_duplicate": views[c.keeper] == views[m.index]}[m.reason]
     for kind, a, b, duplicate in pairs:
         jac, con = jaccard(shingle_hashes(views[a]), shingle_hashes(views[b]))

@@ -345,7 +345,7 @@ def text_similarity(a: str, b: str, config: DedupConfig) -> tuple[float, float]:
 @dataclass(frozen=True, slots=True)
 class Member:
     index: int
-    reason: str  # exact_duplicate | near_duplicate | contained_duplicate
+    reason: str  # exact_duplicate | near_duplicate | contained_duplicate | containing_duplicate
     similarity: float
     containment: float
 
@@ -599,12 +599,19 @@ class DedupIndex:
                     continue
                 reason, jac, con = neighbours[other]
                 taken.add(other)
-                found.extend(Member(i, reason, jac, con) for i in self._exact[other])
+                found.extend(Member(i, self._directed(reason, i, keeper), jac, con) for i in self._exact[other])
             taken.add(first)
             if found:
                 clusters.append(Cluster("", keeper, tuple(sorted(found, key=lambda m: m.index))))
         clusters.sort(key=lambda c: c.keeper)
         return [Cluster(f"c{n:04d}", c.keeper, c.members) for n, c in enumerate(clusters, 1)]
+
+    def _directed(self, reason: str, member: int, keeper: int) -> str:
+        """A containment edge says which copy holds the other: the member is contained in the
+        keeper, unless the keep rule kept the shorter copy (``first``, or a damaged longer one)."""
+        if reason == "contained_duplicate" and self._length[member] > self._length[keeper]:
+            return "containing_duplicate"
+        return reason
 
     def _view(self, index: int) -> str:
         data = self.views[index]

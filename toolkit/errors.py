@@ -12,6 +12,8 @@ REASONS: dict[str, str] = {
     "exact_duplicate": "identical to a kept article after folding script, punctuation and spacing",
     "near_duplicate": "verified near-duplicate (Jaccard on shingles) of a kept article",
     "contained_duplicate": "mostly contained in a longer kept article (an excerpt or truncated copy)",
+    "containing_duplicate": "holds a shorter kept article nearly whole: the keep rule chose the shorter copy "
+                            "(--keep first, or this copy looks damaged)",
     "empty": "no text: an empty file, or an article with nothing left after cleaning",
     "binary": "a binary file (NUL bytes, no text encoding fits)",
     "undecodable": "no encoding decodes the bytes without heavy loss",
