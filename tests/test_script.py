@@ -314,6 +314,16 @@ def test_quoted_run_with_one_script_characters_is_a_word_not_a_name() -> None:
     assert [(s.text, s.reason) for s in script.resolve(d)[1]] == [("乾", "quoted_name")]
 
 
+def test_a_surname_opening_a_clause_is_a_name_not_a_stray() -> None:
+    # 於北 (位於北部) is in the article, yet ，于北辰表示 names a person: it is never repaired.
+    text = "國民黨立委出席座談，于北辰表示，國防預算應優先用在人員培訓。他說，新竹科學園區位於北部。"
+    spans, advisories = script.resolve(script.detect(text))
+    assert spans == () and [(a.start, a.reason) for a in advisories] == [(10, "surname")]
+    # After an ideograph it is the preposition, a stray when its words are attested.
+    text = "園區位于北部，交通便利。另一園區位於北部。"
+    assert [(s.text, s.reason) for s in script.resolve(script.detect(text))[0]] == [("于", "evidence_in_document")]
+
+
 @functools.cache
 def converted_seed(config: str) -> str:
     source = SEEDS / ("000_79e19496e3b9640c.txt" if config in ("t2s", "tw2sp") else "004_14352a4bf9531335.txt")

@@ -260,6 +260,11 @@ def _round_trip(text: str, suspects: list[int], there: str, back: str) -> Iterat
             k += 1
 
 
+# Common surnames that are also Simplified forms of other characters (于 於, 余 餘, 范 範, 干 幹,
+# 岳 嶽, 党 黨, 郁 鬱, 朴 樸): Traditional text writes the surname unchanged.
+_SURNAMES = frozenset("于余范干岳党郁朴")
+
+
 def _name_like(text: str, i: int, suggest: str, one_script: frozenset[str] = frozenset()) -> str | None:
     # A short quoted run is usually a brand or title that may use a shared character on
     # purpose (华为“乾崮”), unless it also holds characters of one script only: in “國家队”
@@ -269,6 +274,11 @@ def _name_like(text: str, i: int, suggest: str, one_script: frozenset[str] = fro
         right = [r for q in _CLOSE_QUOTES if (r := text.find(q, i + 1, i + 5)) >= 0]
         if right and not one_script.intersection(text[left + 1:min(right)]):
             return "quoted_name"
+    # A surname that Traditional text writes the same way, opening a clause before two more
+    # ideographs, is usually a name (，于北辰表示), not a stray preposition (位于北部).
+    if (text[i] in _SURNAMES and (i == 0 or not CJK_RE.match(text[i - 1]))
+            and all(CJK_RE.match(c) for c in text[i + 1:i + 3]) and i + 3 <= len(text)):
+        return "surname"
     # A suggestion outside the common plane means the "correct" form is rare in practice.
     if any(ord(c) > 0xFFFF or 0x3400 <= ord(c) <= 0x4DBF for c in suggest):
         return "rare_form"
