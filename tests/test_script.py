@@ -220,6 +220,26 @@ def test_repair_changes_only_definite_span_characters(parts: list[str]) -> None:
     assert not changed & {a.start for a in advisories}
 
 
+@pytest.mark.parametrize("mode", ["repair", "hant", "tw", "hk"])
+def test_stray_words_are_repaired_whole_in_traditional_targets(mode: str) -> None:
+    # No OpenCC chain between Traditional standards converts a Simplified character: the
+    # definite strays of a Traditional article are repaired in every mode that keeps it
+    # Traditional, and an ambiguous character touching one goes with it (范围 → 範圍, not 范圍).
+    raw = "標題\n\n這是政治驅動的后来發展，蔚小理范围擴大，皇后也准备好了，這個很大。（測試社）\n"
+    [rec] = run_pipeline({"a.txt": raw}, mode)
+    assert "後來發展" in rec["text"] and "範圍擴大" in rec["text"] and "準備好了" in rec["text"]
+    assert "皇后" in rec["text"]  # a phrase OpenCC knows is no candidate
+    assert [(s["text"], s["reason"]) for s in rec["mixed_spans"]] == [
+        ("后", "next_to_stray"), ("来", "simplified_only"), ("范", "next_to_stray"), ("围", "simplified_only"),
+        ("准", "next_to_stray"), ("备", "simplified_only")]
+
+
+def test_a_simplified_article_loses_its_traditional_strays_in_hans_mode() -> None:
+    raw = "标题\n\n这是一个測試的文章，我们在這裡写了很多内容。（测试社）\n"
+    [rec] = run_pipeline({"a.txt": raw}, "hans")
+    assert rec["script"] == "hans" and "测试的文章" in rec["text"] and "这里" in rec["text"]
+
+
 def test_whole_article_modes_convert_with_regional_phrasing(trad_text: str, simp_text: str) -> None:
     hans = run_pipeline({"t.txt": trad_text}, "hans")
     assert all(script_steps(r)[0][0] == "script:tw2sp" for r in hans)

@@ -401,7 +401,7 @@ def process_article(doc: Document, raw: str, config: Config) -> Processed:
         converted = (Step("script:" + "+".join(chain), n),) if n else ()
     cleaned, steps = normalize(body, config.normalize)
     steps = converted + steps
-    if config.script.mode == "repair":  # spans are decided in finalize; find where they sit in the text
+    if script.repairs(config.script.mode, detection.script):  # spans are decided in settle; find them in the text
         detection = script.locate(detection, raw, cleaned)
     minority = detection.counts["simplified_only" if detection.script == "hant" else "traditional_only"] \
         if detection.script != "none" else 0
@@ -492,7 +492,7 @@ def settle(item: Processed, lexicon: Mapping[str, frozenset[str]]) -> tuple[bool
     be made before the barrier (:class:`Settled`).
     """
     spans, advisories = script.resolve(item.detection, lexicon)
-    # Only located candidates are repaired, and only repair mode locates them.
+    # Only located candidates are repaired (see script.repairs).
     text, n = script.repair(item.doc.text, spans, item.detection)
     steps = (*item.doc.steps, Step("script:repair", n)) if n else item.doc.steps  # it runs last
     doc = replace(item.doc, text=text, steps=steps, mixed_spans=spans, advisories=advisories,

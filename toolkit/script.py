@@ -383,7 +383,15 @@ def resolve(
             definite.append(Span(c.start, c.start + 1, c.text, c.suggest, "evidence_in_corpus"))
         else:
             advisory.append(Span(c.start, c.start + 1, c.text, c.suggest, "ambiguous_no_evidence"))
-    return _merge(definite), tuple(advisory)
+    # An ambiguous character touching a definite stray belongs to the same stray word: 范围 is
+    # 範圍, not 范圍. Its suggestion came from OpenCC converting the two together.
+    edges = {s.start for s in definite} | {s.end for s in definite}
+    while edges:
+        joined = [a for a in advisory if a.reason == "ambiguous_no_evidence" and (a.start in edges or a.end in edges)]
+        advisory = [a for a in advisory if a not in joined]
+        definite += [replace(a, reason="next_to_stray") for a in joined]
+        edges = {a.start for a in joined} | {a.end for a in joined}
+    return _merge(sorted(definite, key=lambda s: s.start)), tuple(advisory)
 
 
 def _merge(spans: list[Span]) -> tuple[Span, ...]:
@@ -461,6 +469,18 @@ def conversion(mode: str, script: Script, variant: Variant | None) -> tuple[str,
         return ({"hant": "s2t", "tw": "s2twp", "hk": "s2hk"}[mode],)
     to_standard = {"tw": ("tw2t",), "hk": ("hk2t",)}.get(variant or "", ())
     return to_standard + {"hant": (), "tw": ("t2tw",), "hk": ("t2hk",)}[mode]
+
+
+def repairs(mode: str, script: Script) -> bool:
+    """Whether an article's definite strays are written in its script: with ``repair``, and with a
+    whole-article mode for an article already in the target's script (the OpenCC chain between
+    two Traditional standards, or none, leaves a Simplified stray as it is).
+
+    >>> repairs("repair", "hans"), repairs("hk", "hant"), repairs("hans", "hans"), repairs("hans", "hant")
+    (True, True, True, False)
+    """
+    target = TARGETS.get(mode)
+    return mode == "repair" or (target is not None and target[0] == script)
 
 
 def convert(text: str, configs: Iterable[str]) -> tuple[str, int]:
