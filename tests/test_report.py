@@ -144,3 +144,18 @@ def test_unreadable_records_and_damaged_articles_are_top_issues(tmp_path: Path) 
     assert "invalid_json: 1, missing_text: 1" in lost["message"]
     damaged = issues["mojibake"]
     assert (damaged["severity"], damaged["ids"]) == ("high", ["b:0"])
+
+
+@pytest.mark.parametrize(("mode", "severity", "says"), [
+    ("keep", "medium", "convert them to the article's script (--script repair)"),
+    ("repair", "low", "were rewritten by --script repair"),
+    ("hk", "low", "were rewritten by --script hk"),
+])
+def test_the_mixed_script_issue_says_what_the_mode_did(tmp_path: Path, mode: str, severity: str, says: str) -> None:
+    from toolkit.config import ScriptConfig
+
+    from .conftest import SEEDS
+
+    data = run_clean(discover([str(SEEDS)]), tmp_path, Config(script=ScriptConfig(mode=mode)))
+    [issue] = [i for i in data["top_issues"] if i["kind"] == "mixed_script"]
+    assert issue["severity"] == severity and says in issue["message"]

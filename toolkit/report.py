@@ -280,9 +280,15 @@ def top_issues(data: dict[str, Any], config: Config) -> list[dict[str, Any]]:
         add("medium", rule, n, f"{n} article(s) removed by {rule}: check the examples and the threshold",
             "removed", [e["id"] for e in data["removal_examples"].get(rule, [])])
     spans = found.get("mixed_script", none)
-    add("medium", "mixed_script", spans["count"],
-        f"{spans['count']} definite minority-script span(s) in {spans['articles']} article(s): "
-        "convert them to the article's script", "mixed-script", spans["ids"])
+    mode = config.script.mode
+    if mode == "keep":
+        add("medium", "mixed_script", spans["count"],
+            f"{spans['count']} definite minority-script span(s) in {spans['articles']} article(s): "
+            "convert them to the article's script (--script repair)", "mixed-script", spans["ids"])
+    else:  # every mode but keep writes them in their article's script, or converts the article
+        add("low", "mixed_script", spans["count"],
+            f"{spans['count']} definite minority-script span(s) in {spans['articles']} article(s) were "
+            f"rewritten by --script {mode}: review them in the corpus", "mixed-script", spans["ids"])
     if data["clusters"]:
         low = min(c["similarity"] for c in data["clusters"])
         add("low", "duplicates", len(data["clusters"]),
