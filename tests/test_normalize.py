@@ -155,6 +155,8 @@ def test_mixed_text_output_nfc_not_nfkc(text: str) -> None:
     ("代碼f(x, y)不變", "代碼f(x, y)不變"),
     ("詳見[官方網站](https://www.mi.com)了解更多", "詳見[官方網站](https://www.mi.com)了解更多"),  # a Markdown link
     ("見[說明](第二節),再看", "見[說明](第二節)，再看"),
+    ("並說,“Think different,”是關鍵", "並說，“Think different,”是關鍵"),  # an English quotation
+    ("他說“好的,”然後", "他說“好的，”然後"),
 ])
 def test_fullwidth_punct_examples(raw: str, want: str) -> None:
     assert fullwidth_punct(raw)[0] == want
@@ -261,7 +263,8 @@ def reference_fullwidth_punct(text: str) -> tuple[str, int]:
                 lone.append(i)
         elif ch in ",:" and 0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
             continue
-        elif cjk_next_to(i):
+        elif ctx(i - 1) or (ctx(i + 1) and not (
+                i > 0 and text[i - 1].isascii() and text[i - 1].isalnum() and text[i + 1] in "”’")):
             changed[i] = _REF_FULL[ch]
     lone.extend(stack)
     for a, b in pairs:
@@ -328,7 +331,7 @@ MARK_PIECES = st.sampled_from([
     "中", "文", "，", "。", "（", "）", "“", "…", "—", "０", "１２", "３", "1", "22", "²", "٣", "a", "Ab", "x_y.z",
     ",", ":", ";", "!", "?", "(", ")", ",,", "!?", "(,)", ")(", "\n", "\n\n", " ", "\t", "\xa0", "\u200b", "\r",
     "f(x, y)", "Stellantis(14%)", "https://a.cn/x?a=(1),2", "(見https://a.cn/x)", "www.a.cn/p;q,", "a.b@c.cn,",
-    "e\u0301", "▲", "𠀀", "# ", "1. ", "[官網](", "](", "[a](https://a.cn/x)", "這些不僅能滿足中國客戶需求並且帶動更多的國際合作", "ab cd",
+    "e\u0301", "▲", "𠀀", "# ", "1. ", "”", "’", "“Think different",  "[官網](", "](", "[a](https://a.cn/x)", "這些不僅能滿足中國客戶需求並且帶動更多的國際合作", "ab cd",
 ])
 MARKS_TEXT = st.lists(MARK_PIECES, max_size=50).map("".join)
 
