@@ -157,6 +157,7 @@ def test_mixed_text_output_nfc_not_nfkc(text: str) -> None:
     ("見[說明](第二節),再看", "見[說明](第二節)，再看"),
     ("並說,“Think different,”是關鍵", "並說，“Think different,”是關鍵"),  # an English quotation
     ("他說“好的,”然後", "他說“好的，”然後"),
+    ("他說“增長了7,”然後", "他說“增長了7，”然後"),
 ])
 def test_fullwidth_punct_examples(raw: str, want: str) -> None:
     assert fullwidth_punct(raw)[0] == want
@@ -264,7 +265,7 @@ def reference_fullwidth_punct(text: str) -> tuple[str, int]:
         elif ch in ",:" and 0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
             continue
         elif ctx(i - 1) or (ctx(i + 1) and not (
-                i > 0 and text[i - 1].isascii() and text[i - 1].isalnum() and text[i + 1] in "”’")):
+                i > 0 and text[i - 1].isascii() and text[i - 1].isalpha() and text[i + 1] in "”’")):
             changed[i] = _REF_FULL[ch]
     lone.extend(stack)
     for a, b in pairs:

@@ -150,11 +150,12 @@ _CALL = re.compile(r"(?<![A-Za-z0-9_.])[a-z_][A-Za-z0-9_.]*\Z", re.ASCII)
 
 def _next_to(mark: str, chars: str) -> str:
     """Regex: ``mark`` with one of ``chars`` before or after it; but a closing quote after a
-    mark that follows a Latin letter or digit ends an English quotation: “Think different,”.
+    mark that follows a Latin letter ends an English quotation: “Think different,” (a digit
+    does not: 增長了7,” is Chinese prose).
 
     It starts with the mark itself, a literal the regex engine skips ahead to quickly.
     """
-    return f"\\{mark}(?:(?<=[{chars}]\\{mark})|(?=[{chars}])(?!(?<=[A-Za-z0-9]\\{mark})[”’]))"
+    return f"\\{mark}(?:(?<=[{chars}]\\{mark})|(?=[{chars}])(?!(?<=[A-Za-z]\\{mark})[”’]))"
 
 
 # The marks ,:;!? that their neighbours alone decide, found in C: ;!? next to a context
