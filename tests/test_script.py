@@ -234,6 +234,14 @@ def test_stray_words_are_repaired_whole_in_traditional_targets(mode: str) -> Non
         ("准", "next_to_stray"), ("备", "simplified_only")]
 
 
+def test_an_outlet_named_in_its_own_script_in_a_credit_is_no_stray() -> None:
+    # 汽車商業評論 ends a short Simplified article: its four Traditional-only characters neither
+    # outvote the article's three Simplified-only ones nor become spans.
+    [rec] = run_pipeline({"a.txt": "标题\n\n这是简体文章。（汽車商業評論）\n"}, "keep")
+    assert (rec["script"], rec["source"], rec["mixed_spans"]) == ("hans", "汽車商業評論", [])
+    assert rec["credits"][0]["text"] == "（汽車商業評論）"  # kept as written
+
+
 def test_a_simplified_article_loses_its_traditional_strays_in_hans_mode() -> None:
     raw = "标题\n\n这是一个測試的文章，我们在這裡写了很多内容。（测试社）\n"
     [rec] = run_pipeline({"a.txt": raw}, "hans")
