@@ -242,6 +242,16 @@ def test_an_outlet_named_in_its_own_script_in_a_credit_is_no_stray() -> None:
     assert rec["credits"][0]["text"] == "（汽車商業評論）"  # kept as written
 
 
+@pytest.mark.parametrize("raw", [
+    "标题\n\n这是简体文章。（汽車商業評論）\n",
+    "標題\n\n這是繁體文章的正文內容。\n责任编辑：张三\n",
+])
+def test_detect_leaves_credits_out_as_clean_does(raw: str) -> None:
+    [rec] = run_pipeline({"a.txt": raw}, "keep")
+    [article] = script.detect_files([("a.txt", raw.encode("utf-8"))])["files"][0]["articles"]
+    assert (article["script"], article["mixed_spans"]) == (rec["script"], []) and rec["mixed_spans"] == []
+
+
 def test_a_simplified_article_loses_its_traditional_strays_in_hans_mode() -> None:
     raw = "标题\n\n这是一个測試的文章，我们在這裡写了很多内容。（测试社）\n"
     [rec] = run_pipeline({"a.txt": raw}, "hans")

@@ -390,27 +390,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _without_credits(raw: str, credits: Iterable[Span]) -> str:
-    """The raw article with its cut credit lines blanked, one space a character (offsets hold): an
-    outlet's name in its own script, （汽車商業評論） ending a Simplified article, is no evidence
-    of the article's script and no stray.
-
-    >>> _without_credits("正文。 (汽車)", [Span(3, 8, " (汽車)", "", "paren_source")])
-    '正文。     '
-    """
-    out: list[str] = []
-    last = 0
-    for c in credits:
-        start = max(c.start, last)  # credits come in text order; overlapping ones stay blank once
-        if c.end > start:
-            out += (raw[last:start], " " * (c.end - start))
-            last = c.end
-    return "".join(out) + raw[last:] if out else raw
-
-
 def process_article(doc: Document, raw: str, config: Config) -> Processed:
     """Script detection on the raw article, then normalization and quality on its text."""
-    detection = script.detect(_without_credits(raw, doc.removed_lines), config.script.min_evidence)
+    detection = script.detect(script.without(raw, ((s.start, s.end) for s in doc.removed_lines)),
+                              config.script.min_evidence)
     body, label = doc.text, (detection.script, detection.variant)
     converted: tuple[Step, ...] = ()
     if chain := script.conversion(config.script.mode, detection.script, detection.variant):

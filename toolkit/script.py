@@ -316,6 +316,25 @@ def _lexicon(text: str, flags: np.ndarray, script: Script) -> frozenset[str]:
     return frozenset([text[j:j + 2] for j in at.tolist()])
 
 
+def without(raw: str, cut: Iterable[tuple[int, int]]) -> str:
+    """``raw`` with the ``cut`` spans (in order) blanked, one space a character, so offsets hold:
+    detection leaves out the credit lines the splitter cuts, since an outlet's name in its own
+    script, （汽車商業評論） ending a Simplified article, is no evidence of the article's script
+    and no stray.
+
+    >>> without("正文。 (汽車)", [(3, 8)])
+    '正文。     '
+    """
+    out: list[str] = []
+    last = 0
+    for a, b in cut:
+        a = max(a, last)  # overlapping spans are blanked once
+        if b > a:
+            out += (raw[last:a], " " * (b - a))
+            last = b
+    return "".join(out) + raw[last:] if out else raw
+
+
 def detect(text: str, min_evidence: int = 1) -> Detection:
     """Label one article and list candidate strays (offsets into ``text``).
 
@@ -579,7 +598,8 @@ def detect_files(files: Iterable[tuple[str, bytes]], config: Config | None = Non
             if seg.kind != "article":
                 continue
             raw = text[seg.start:seg.end]
-            d = detect(raw, config.script.min_evidence)
+            d = detect(without(raw, ((c.start - seg.start, c.end - seg.start) for c in seg.credits)),
+                       config.script.min_evidence)
             corpus.setdefault(d.script, set()).update(d.lexicon)
             articles.append((raw, text[seg.title[0]:seg.title[1]] if seg.title else None, d))
         found.append(({"file": name, "encoding": decoded.encoding}, articles))
