@@ -110,6 +110,7 @@ def test_streamed_tasks_of_the_seeds() -> None:
     ("a.txt", "#車企\n標題\n正文一句。（甲報）\n#標籤 #出海\n\n#車企\n", ["f:0", "f:1"], "#標籤 #出海\n#車企"),
     ("a.txt", "#車企\n", ["f:0"], "#車企"),
     ("a.jsonl", '{"text": "正文。（甲報）\\n#車企"}\n', ["f:1", "f:1.1"], "#車企"),
+    ("a.jsonl", '{"text": "#車企 #出海"}\n', ["f:1"], "#車企 #出海"),
 ])
 def test_tags_no_article_follows_are_a_removed_record(rel: str, text: str, ids: list[str], tags: str) -> None:
     whole, streamed, _ = _tasks(rel, text, [len(text) // 2])

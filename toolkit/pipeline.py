@@ -337,7 +337,11 @@ def _jsonl_records(block: str, decoded: Decoded, rel: str, first_index: int, con
         segments = find_segments(text, config.split)
         segs = [s for s in segments if s.kind == "article"]
         if not segs:
-            yield rejected(line_no, text, "empty", f"line {line_no}: the record has no article text", meta)
+            if any(s.kind == "tag" for s in segments):  # as a text file of tag lines only
+                yield rejected(line_no, text, "tags_only",
+                               f"line {line_no}: the record holds tag lines only: {text.replace(chr(10), ' ')[:80]}", meta)
+            else:
+                yield rejected(line_no, text, "empty", f"line {line_no}: the record has no article text", meta)
             index += 1
             continue
         for k, seg in enumerate(segs):
