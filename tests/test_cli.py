@@ -214,3 +214,14 @@ def test_hidden_entries_under_a_directory_are_skipped_with_a_warning(tmp_path: P
     # Named on its own, a hidden file is read.
     result = runner.invoke(app, ["clean", str(inputs / "sub" / "._a.txt"), "--out", str(out), "-q"])
     assert json.loads((out / "report.json").read_text())["removed_by_reason"] == {"binary": 1}
+
+
+def test_an_input_given_twice_is_read_once_with_a_warning(tmp_path: Path) -> None:
+    seed = SEEDS / "004_14352a4bf9531335.txt"
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["clean", str(SEEDS), str(seed), "-", "-", "--out", str(out), "-q"], input="")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(f"Warning: 2 input(s) given more than once, read once: {seed}, <stdin>")
+    report = json.loads((out / "report.json").read_text())
+    assert [f["file"] for f in report["files"]] == ["000_79e19496e3b9640c.txt", "004_14352a4bf9531335.txt", "<stdin>"]
+    assert report["totals"]["clusters"] == 1  # not one more for the file against itself

@@ -109,6 +109,7 @@ def discover(inputs: Sequence[str], skip: Path | None = None,
                          for p, error in entries)
         else:
             found.append(InputFile(path.name, path))
+    found = _once(found, notice)
     # Ids are <stem>:<n>; two roots holding one relative path, or a.txt beside a.md, must not
     # share them: a later stem that is taken gets ~2, ~3... (the file name itself is kept).
     stems: set[str] = set()
@@ -122,6 +123,33 @@ def discover(inputs: Sequence[str], skip: Path | None = None,
         stems.add(stem)
         unique.append(replace(f, stem=stem))
     return unique
+
+
+def _once(found: list[InputFile], notice: Callable[[str], None] | None) -> list[InputFile]:
+    """Each file once, at its first place: a file named twice (or inside two roots given) would
+    otherwise be read twice and removed as a duplicate of itself."""
+    def identity(f: InputFile) -> tuple[object, ...]:
+        if f.path is None:
+            return ("stdin",)
+        try:
+            st = os.stat(f.path)
+        except OSError:
+            return ("path", str(f.path))  # reported as unreadable later, once
+        return (st.st_dev, st.st_ino)
+
+    seen: set[tuple[object, ...]] = set()
+    out, again = [], []
+    for f in found:
+        key = identity(f)
+        if key in seen:
+            again.append(f.rel if f.path is None else str(f.path))
+            continue
+        seen.add(key)
+        out.append(f)
+    if again and notice:
+        names = ", ".join(again[:3]) + (", ..." if len(again) > 3 else "")
+        notice(f"{len(again)} input(s) given more than once, read once: {names}")
+    return out
 
 
 def _walk(root: Path, skip: os.stat_result | None = None,
