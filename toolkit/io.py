@@ -131,6 +131,8 @@ def _once(found: list[InputFile], notice: Callable[[str], None] | None) -> list[
     def identity(f: InputFile) -> tuple[object, ...]:
         if f.path is None:
             return ("stdin",)
+        if f.error is not None:  # reported, not read: a link to a directory is not that directory
+            return ("error", str(f.path))
         try:
             st = os.stat(f.path)
         except OSError:
