@@ -78,9 +78,10 @@ def test_failed_run_leaves_no_output_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert [p.name for p in out.rglob("*") if p.is_file()] == []
 
 
-def test_failed_page_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The corpus is synced while the pages are rendered: it is put in place whole, a failed page
-    # batch puts none of its pages in place, and no temporary name is left anywhere.
+def test_a_failed_run_leaves_the_last_runs_output_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The corpus is synced while the pages are rendered, and everything is put in place at the
+    # end: a run that fails on its second page leaves the output of the run before it as it
+    # was (no corpus of one run beside reports of another), and no temporary name anywhere.
     calls = 0
 
     def broken(view: Any, fold: Any) -> str:
@@ -96,12 +97,16 @@ def test_failed_page_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytes
     real = io.diff.render_cluster_page
     monkeypatch.setattr(io.diff, "render_cluster_page", broken)
     out = tmp_path / "out"
+    io.run_clean(io.discover([str(TRAD)]), out, Config(), jobs=1)
+    before = _tree(out)
+    assert before != whole and "diffs/c0001.html" in before
     with pytest.raises(RuntimeError, match="interrupted"):
         io.run_clean(files, out, Config(), jobs=1)
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
-        ["corpus.jsonl", "removed.jsonl"]  # the failed batch's first page is not in place either
+    assert _tree(out) == before
     assert not [p for p in out.rglob(".*")]
-    assert all(_tree(out)[name] == whole[name] for name in ("corpus.jsonl", "removed.jsonl"))
+    calls = -10**9  # the next run renders every page
+    io.run_clean(files, out, Config(), jobs=1)
+    assert _tree(out) == whole
 
 
 def test_staging_puts_every_file_in_place_or_none(tmp_path: Path) -> None:
@@ -340,3 +345,73 @@ def test_big_stdin_is_decoded_as_read_like_a_file(tmp_path: Path, monkeypatch: p
     assert trees[0] == trees[1] and streamed == {"gb18030": 1}
     assert left == [False, False]  # each copy removed once read
     assert json.loads((tmp_path / "0" / "corpus.jsonl").read_text().splitlines()[0])["origin"]["file"] == "<stdin>"
+
+
+def test_one_run_at_a_time_writes_an_output_directory(tmp_path: Path) -> None:
+    from toolkit.errors import OutputError
+
+    with io.claimed_output(tmp_path / "o"):
+        with pytest.raises(OutputError, match="another toolkit clean is writing to"):
+            with io.claimed_output(tmp_path / "o"):
+                pass
+    with io.claimed_output(tmp_path / "o"):  # free again once the first run ends
+        pass
+
+
+def test_what_a_killed_run_left_is_removed_by_the_next(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    left = [".spill.abc/0.pkl", ".diffs.xyz/c0001.html", ".diffs.xyz.old/c0002.html", ".corpus.jsonl.q1.tmp",
+            ".removed.jsonl.q2.tmp", ".clusters.jsonl.q3.tmp", ".report.html.q4.tmp"]
+    for name in [*left, ".mine", "notes.txt"]:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("x")
+    io.run_clean(io.discover([str(TRAD)]), out, Config(), jobs=1)
+    assert not [n for n in left if (out / n.split("/")[0]).exists()]
+    assert (out / ".mine").exists() and (out / "notes.txt").exists()  # not ours: left alone
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.split("/")[2]))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
+def test_a_killed_run_leaves_no_worker_behind(tmp_path: Path, sig: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for n in range(120):  # a run of several seconds
+        (src / f"{n:03d}.txt").write_bytes(TRAD.read_bytes())
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-m", "toolkit", "clean", str(src), "--out", str(out), "-j", "2", "-q"],
+                           stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(helpers := _descendants(run.pid)) < 3 and time.monotonic() < deadline:  # fork server, 2 workers
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert run.poll() is None, "the run ended before it could be killed"
+    os.kill(run.pid, getattr(signal, sig))
+    run.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while (alive := {p for p in helpers if os.path.exists(f"/proc/{p}")}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive
+    if sig == "SIGTERM":  # cleaned up as for Ctrl-C: no temporary file or directory left
+        assert run.returncode != 0 and not list(out.glob(".*"))

@@ -210,5 +210,12 @@ def diff_command(
 
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # `kill` cleans up as Ctrl-C does: temporary files go, workers stop
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     app()

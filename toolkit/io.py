@@ -294,6 +294,11 @@ class Staging:
     def commit(self) -> None:
         """Sync every file written, then rename each into place; on an error, remove the files
         not yet in place."""
+        self.sync()
+        self.place()
+
+    def sync(self) -> None:
+        """Sync every file written (on an error, remove them all)."""
         try:
             if len(self._files) > 1:
                 with ThreadPoolExecutor(max_workers=min(len(self._files), 16)) as syncs:
@@ -301,6 +306,13 @@ class Staging:
             else:
                 for tmp, _ in self._files:
                     _fsync(tmp)
+        except BaseException:
+            self.discard()
+            raise
+
+    def place(self) -> None:
+        """Rename each file into place, in the order opened (on an error, remove the rest)."""
+        try:
             while self._files:
                 tmp, path = self._files[0]
                 os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
@@ -351,15 +363,43 @@ def _line(rec: dict[str, Any]) -> bytes:
     return (dumps(rec) + "\n").encode("utf-8")
 
 
-def prepare_output(out: Path) -> None:
+# What a run writes in its output directory before putting it in place: a run that was killed
+# leaves these behind, and the next run into the directory removes them.
+_LEFTOVERS = (".spill.*", ".diffs.*", ".corpus.jsonl.*.tmp", ".removed.jsonl.*.tmp", ".clusters.jsonl.*.tmp",
+              ".report.*.tmp")
+
+
+@contextmanager
+def claimed_output(out: Path) -> Iterator[None]:
+    """The output directory, made if needed, for this run alone: a second run into it fails
+    while this one holds it (an advisory lock, freed when the process ends however it ends).
+    What an interrupted run left there is removed first."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe.", delete=True)
         probe.close()
-        (out / "diffs").mkdir(exist_ok=True)  # after the probe: a failed run leaves nothing behind
     except OSError as err:
         raise OutputError(f"cannot write to output directory {out}: {err.strerror or err}",
                           "choose another --out or fix its permissions") from None
+    held = os.open(out, os.O_RDONLY)  # the directory itself is locked: no lock file is left
+    try:
+        if sys.platform != "win32":  # no advisory locks there: runs are not kept apart
+            import fcntl
+
+            try:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise OutputError(f"another toolkit clean is writing to {out}",
+                                  "wait for it to end, or choose another --out") from None
+        for pattern in _LEFTOVERS:
+            for left in out.glob(pattern):
+                if left.is_dir():
+                    shutil.rmtree(left, ignore_errors=True)
+                else:
+                    left.unlink(missing_ok=True)
+        yield
+    finally:
+        os.close(held)
 
 
 Progress = Callable[[int], None]
@@ -602,7 +642,8 @@ def _workers(count: int) -> Iterator[_Pool]:
     if count <= 1:
         yield _Pool(map, _Later, 1)
         return
-    with ProcessPoolExecutor(max_workers=count, mp_context=workers.context()) as pool:
+    with ProcessPoolExecutor(max_workers=count, mp_context=workers.context(),
+                             initializer=workers.die_with, initargs=(os.getpid(),)) as pool:
         try:
             yield _Pool(pool.map, pool.submit, count)
         except BaseException:
@@ -755,7 +796,12 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         batch_chars = BATCH_CHARS if jobs > 1 else sys.maxsize
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, not {jobs}", "try --jobs 1, or leave it out for all cores")
-    prepare_output(out)
+    with claimed_output(out):
+        return _clean(files, out, config, progress, warn, jobs, batch_chars)
+
+
+def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Progress | None,
+           warn: Callable[[str], None] | None, jobs: int, batch_chars: int) -> dict[str, Any]:
     infos: list[FileInfo] = []
     file_removed: list[dict[str, Any]] = []
     ids: dict[int, str] = {}
@@ -794,6 +840,7 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
         texts: dict[int, Where] = {}
         tally = report.Tally(config)
         outputs = Staging()
+        pages_dir = Path(tempfile.mkdtemp(dir=out, prefix=".diffs."))  # becomes diffs/ at the end
         try:
             with outputs.open(out / "corpus.jsonl", "wb") as kept_fh, outputs.open(out / "removed.jsonl", "wb") as removed_fh:
                 for rec in file_removed:
@@ -809,16 +856,18 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
             _load_decisions.cache_clear()
             # The disk takes the big outputs while the workers render the pages.
             with ThreadPoolExecutor(max_workers=1) as syncer:
-                synced = syncer.submit(outputs.commit)
+                synced = syncer.submit(outputs.sync)
                 try:
-                    pages = _write_diffs(out, decisions, texts, pool.map)
+                    pages = _write_diffs(pages_dir, decisions, texts, pool.map)
                 finally:
                     synced.result()
         except BaseException:
-            outputs.discard()  # what is not in place yet
+            outputs.discard()
+            shutil.rmtree(pages_dir, ignore_errors=True)
             raise
     summary = tally.build(infos, decisions, named, pages)
-    with Staging() as reports:
+    reports = Staging()
+    try:
         with reports.open(out / "clusters.jsonl") as fh:
             for line in report.cluster_lines(decisions, named, pages):
                 fh.write(dumps(line) + "\n")
@@ -828,7 +877,28 @@ def run_clean(files: Sequence[InputFile], out: Path, config: Config, progress: P
             fh.write(report.markdown(summary))
         with reports.open(out / "report.html") as fh:
             fh.write(report.html_page(summary))
+        reports.sync()
+        # Everything is written and synced: the run's outputs replace the last run's together,
+        # so an interrupted run never leaves one run's corpus beside another's reports.
+        outputs.place()
+        reports.place()
+        _replace_dir(pages_dir, out / "diffs")
+    except BaseException:
+        outputs.discard()
+        reports.discard()
+        shutil.rmtree(pages_dir, ignore_errors=True)
+        raise
     return summary
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    """Put directory ``new`` in place as ``final``, the old one out of the way first."""
+    new.chmod(0o755)  # mkdtemp makes it 0700; outputs are meant to be shared
+    aside = new.with_name(new.name + ".old")
+    if final.exists():
+        os.replace(final, aside)
+    os.replace(new, final)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 class _DiskBytes(MutableMapping[int, bytes]):
@@ -882,21 +952,19 @@ def _char_folder() -> diff.Folder:
     return diff.Folder(converter("t2s").convert)
 
 
-def _write_diffs(out: Path, decisions: Decisions, texts: Mapping[int, Where], run: Mapper,
+def _write_diffs(pages: Path, decisions: Decisions, texts: Mapping[int, Where], run: Mapper,
                  batch: int = 16) -> dict[str, str]:
-    """One self-contained page per cluster (rendered by the workers) plus an index."""
+    """One self-contained page per cluster (rendered by the workers) plus an index, in ``pages``
+    (an empty directory that becomes ``diffs/``); returns each cluster's page, from the output."""
     jobs = [
-        _Pages(str(out / "diffs"), decisions.rule, tuple(
+        _Pages(str(pages), decisions.rule, tuple(
             (c.id, texts[c.keeper], tuple((texts[m.index], m.similarity, m.containment) for m in c.members))
             for c in decisions.clusters[k:k + batch]))
         for k in range(0, len(decisions.clusters), batch)]
     views = [view for done in run(_render, jobs) for view in done]
     names = [f"{v.cluster_id}.html" for v in views]
-    with atomic_file(out / "diffs" / "index.html") as fh:
+    with atomic_file(pages / "index.html") as fh:
         fh.write(diff.render_index(views, names))
-    for page in (out / "diffs").glob("c*.html"):  # a previous run's pages would mix two runs
-        if page.name not in names:
-            page.unlink()
     return {v.cluster_id: f"diffs/{n}" for v, n in zip(views, names, strict=True)}
 
 

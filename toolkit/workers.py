@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # not on Windows, where a run can still use one process
@@ -26,6 +28,33 @@ def context() -> ForkServerContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
+
+
+def die_with(run: int) -> None:
+    """Worker initializer: end the worker when the process ``run`` ends, so that a killed run
+    leaves no workers behind to write into its output directory. (A worker never sees its queue
+    close: it holds both ends; and the fork server lives as long as any worker.)"""
+    import threading
+
+    def watch() -> None:
+        try:
+            select.select([os.pidfd_open(run)], [], [])  # readable once the run has ended
+        except (AttributeError, OSError):  # no pidfd (not Linux 5.3+): look every second
+            while _alive(run):
+                time.sleep(1)
+        os._exit(1)  # nobody is left to take the results
+
+    threading.Thread(target=watch, name="die-with-run", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def start(jobs: int) -> None:
