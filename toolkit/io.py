@@ -865,9 +865,9 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
             outputs.discard()
             shutil.rmtree(pages_dir, ignore_errors=True)
             raise
-    summary = tally.build(infos, decisions, named, pages)
     reports = Staging()
     try:
+        summary = tally.build(infos, decisions, named, pages)
         with reports.open(out / "clusters.jsonl") as fh:
             for line in report.cluster_lines(decisions, named, pages):
                 fh.write(dumps(line) + "\n")
