@@ -102,9 +102,8 @@ def discover(inputs: Sequence[str], skip: Path | None = None,
             hidden: list[str] = []
             entries = sorted(_walk(path, skipped, hidden), key=lambda e: e[0].relative_to(path).parts)
             if hidden and notice:
-                names = ", ".join(sorted(hidden)[:3]) + (", ..." if len(hidden) > 3 else "")
                 notice(f"skipped {len(hidden)} hidden entr{'y' if len(hidden) == 1 else 'ies'} under {item} "
-                       f"({names}); name one as an input to read it")
+                       f"({_first_few(sorted(hidden))}); name one as an input to read it")
             found.extend(InputFile(p.relative_to(path).as_posix() if p != path else path.name, p, error)
                          for p, error in entries)
         else:
@@ -149,9 +148,12 @@ def _once(found: list[InputFile], notice: Callable[[str], None] | None) -> list[
         seen.add(key)
         out.append(f)
     if again and notice:
-        names = ", ".join(again[:3]) + (", ..." if len(again) > 3 else "")
-        notice(f"{len(again)} input(s) given more than once, read once: {names}")
+        notice(f"{len(again)} input(s) given more than once, read once: {_first_few(again)}")
     return out
+
+
+def _first_few(names: Sequence[str]) -> str:
+    return ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
 
 
 def _walk(root: Path, skip: os.stat_result | None = None,

@@ -338,8 +338,8 @@ def _jsonl_records(block: str, decoded: Decoded, rel: str, first_index: int, con
         segs = [s for s in segments if s.kind == "article"]
         if not segs:
             if any(s.kind == "tag" for s in segments):  # as a text file of tag lines only
-                yield rejected(line_no, text, "tags_only",
-                               f"line {line_no}: the record holds tag lines only: {text.replace(chr(10), ' ')[:80]}", meta)
+                yield rejected(line_no, text, "tags_only", f"line {line_no}: the record holds tag lines only: {_gist(text)}",
+                               meta)
             else:
                 yield rejected(line_no, text, "empty", f"line {line_no}: the record has no article text", meta)
             index += 1
@@ -386,8 +386,13 @@ class _Tail:
         text = "\n".join(t for _, _, t in self.tags)
         origin = Origin(rel, decoded.encoding, decoded.detected, decoded.confidence, self.tags[0][0],
                         self.tags[-1][1], decoded.method, line=line)
-        return _rejected(doc_id, text, origin, index, "tags_only",
-                         f"tag line(s) with no article after them: {text.replace(chr(10), ' ')[:80]}", meta)
+        return _rejected(doc_id, text, origin, index, "tags_only", f"tag line(s) with no article after them: {_gist(text)}",
+                         meta)
+
+
+def _gist(text: str) -> str:
+    """The start of a text on one line, for a removal's detail."""
+    return text.replace("\n", " ")[:80]
 
 
 def _reject_constant(name: str) -> Any:

@@ -277,7 +277,7 @@ def _name_like(text: str, i: int, suggest: str, one_script: frozenset[str] = fro
     # A surname that Traditional text writes the same way, opening a clause before two more
     # ideographs, is usually a name (，于北辰表示), not a stray preposition (位于北部).
     if (text[i] in _SURNAMES and (i == 0 or not CJK_RE.match(text[i - 1]))
-            and all(CJK_RE.match(c) for c in text[i + 1:i + 3]) and i + 3 <= len(text)):
+            and i + 3 <= len(text) and all(CJK_RE.match(c) for c in text[i + 1:i + 3])):
         return "surname"
     # A suggestion outside the common plane means the "correct" form is rare in practice.
     if any(ord(c) > 0xFFFF or 0x3400 <= ord(c) <= 0x4DBF for c in suggest):
