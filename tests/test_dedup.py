@@ -3,6 +3,7 @@ from __future__ import annotations
 import pickle
 import random
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -234,6 +235,61 @@ def test_signature_in_blocks_is_bit_identical_to_datasketch() -> None:
     assert np.array_equal(signature_values(hashes, permutations(128, 1)), theirs.hashvalues)
     empty = signature_values(np.empty(0, dtype=np.uint32), permutations(128, 1))
     assert empty.tolist() == [2**32 - 1] * 128
+
+
+KERNELS = [pytest.param(dedup._minhash_numpy, id="numpy"), pytest.param(dedup._minhash_c, id="c", marks=pytest.mark.skipif(
+    dedup._minhash is None, reason="the C kernel is not built"))]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("count", [125, 128, 1])
+def test_each_minhash_kernel_is_bit_identical_to_datasketch(kernel: Any, count: int) -> None:
+    # Sets of one shingle, sets across block edges, and the extreme hash values.
+    rng = np.random.default_rng(count)
+    sizes = [1, 2, 2047, 2049, 1, 5000, 3]
+    sets = [rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32) for n in sizes]
+    sets[1] = np.array([0, 2**32 - 1], dtype=np.uint32)
+    perms = permutations(128, 7)
+    got = kernel(np.concatenate(sets), np.array(sizes), perms, count)
+    assert got.shape == (count, len(sizes)) and got.dtype == np.uint32
+    for column, hashes in enumerate(sets):
+        theirs = MinHash(num_perm=128, seed=7, hashfunc=lambda x: x)
+        theirs.update_batch([int(h) for h in hashes])
+        assert np.array_equal(got[:, column], theirs.hashvalues[:count])
+
+
+def test_the_c_kernel_is_built_where_a_compiler_is() -> None:
+    # The install builds it when it can: a silent fallback would cost several times the time.
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        pytest.skip("no C compiler")
+    assert dedup._minhash is not None
+
+
+@pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")
+def test_the_c_kernel_refuses_arrays_that_do_not_fit() -> None:
+    assert dedup._minhash is not None
+    perms = permutations(128, 1)
+    hashes, counts = np.arange(10, dtype=np.uint32), np.array([4, 6], dtype=np.int64)
+    out = np.empty((128, 2), dtype=np.uint32)
+    dedup._minhash.minhash(hashes, counts, perms.a, perms.b, out)  # fits
+    with pytest.raises(ValueError, match="add up"):
+        dedup._minhash.minhash(hashes, np.array([4, 5], dtype=np.int64), perms.a, perms.b, out)
+    with pytest.raises(ValueError, match="negative"):
+        dedup._minhash.minhash(hashes, np.array([14, -4], dtype=np.int64), perms.a, perms.b, out)
+    with pytest.raises(ValueError, match="out must hold"):
+        dedup._minhash.minhash(hashes, counts, perms.a, perms.b, out[:64])
+    with pytest.raises(ValueError, match="one length"):
+        dedup._minhash.minhash(hashes, counts, perms.a, perms.b[:64], out)
+    with pytest.raises(TypeError):
+        dedup._minhash.minhash(hashes, counts, perms.a, perms.b, out.tobytes())  # read-only
+
+
+def test_prepare_many_gives_the_same_without_the_c_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    views = [view(t) for p in sorted(SEEDS.glob("*.txt")) for t in seed_bodies(p.read_text(encoding="utf-8"))]
+    cfg = DedupConfig()
+    with_kernel = prepare_many(views, cfg)
+    monkeypatch.setattr(dedup, "_minhash", None)
+    assert same_prepared(prepare_many(views, cfg), with_kernel)
 
 
 def same_prepared(ours: list[dedup.Prepared], theirs: list[dedup.Prepared]) -> bool:

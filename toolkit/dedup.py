@@ -10,7 +10,8 @@ Signature scheme ``toolkit-minhash/1`` (record it with any saved signatures):
   and truncated to the high 32 bits;
 - MinHash: datasketch 2.0's ``affine32`` scheme (fmix32 pre-mix, then
   ``a*h + b mod 2^32`` with datasketch's own permutations for the seed), computed
-  over the whole shingle array in numpy, bit-identical to ``LeanMinHash``/``update_batch``
+  over the whole shingle array by a C kernel (numpy where it is not built, with the same
+  values), bit-identical to ``LeanMinHash``/``update_batch``
   (fmix and the permutations are derived here as datasketch derives them; tests compare);
 - LSH: the bands and rows datasketch's ``MinHashLSH`` derives for ``candidate_threshold``
   (0.5 gives 25 bands of 5 rows, over the first 125 values, as ``MinHashLSH`` cuts them).
@@ -33,11 +34,18 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
 from .config import DedupConfig
+
+_minhash: ModuleType | None
+try:  # the C kernel, built by the install where a compiler is at hand
+    from . import _minhash
+except ImportError:
+    _minhash = None
 
 # datasketch is imported only where it alone has the answer: importing its package imports its
 # LSH module and with it scipy, a cost every process of a run would pay.
@@ -241,7 +249,24 @@ def signature_values(hashes: np.ndarray, perms: Permutations) -> np.ndarray:
 
 def _minhash_many(hashes: np.ndarray, counts: np.ndarray, perms: Permutations, count: int) -> np.ndarray:
     """The first ``count`` MinHash values of consecutive shingle sets (``counts`` long each, none
-    empty), as a (count, sets) array: the blocks run across sets, and each set's minimum is
+    empty), as a (count, sets) array."""
+    if _minhash is None:
+        return _minhash_numpy(hashes, counts, perms, count)
+    return _minhash_c(hashes, counts, perms, count)
+
+
+def _minhash_c(hashes: np.ndarray, counts: np.ndarray, perms: Permutations, count: int) -> np.ndarray:
+    """:func:`_minhash_many` by the C kernel: one pass over the shingles, the permutations in
+    the inner loop."""
+    assert _minhash is not None
+    out = np.empty((count, counts.size), dtype=np.uint32)
+    _minhash.minhash(np.ascontiguousarray(hashes, dtype=np.uint32), np.ascontiguousarray(counts, dtype=np.int64),
+                     np.ascontiguousarray(perms.a[:count]), np.ascontiguousarray(perms.b[:count]), out)
+    return out
+
+
+def _minhash_numpy(hashes: np.ndarray, counts: np.ndarray, perms: Permutations, count: int) -> np.ndarray:
+    """:func:`_minhash_many` in numpy: the blocks run across sets, and each set's minimum is
     taken over its own columns of a block."""
     a, b = (tile[:count] for tile in perms.tiles)
     out = np.full((count, counts.size), np.iinfo(np.uint32).max, dtype=np.uint32)

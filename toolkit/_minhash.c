@@ -1,0 +1,114 @@
+/* The MinHash kernel of toolkit.dedup in C: the same values as the numpy path, computed in one
+ * pass over the shingles instead of three numpy passes over a (permutations x shingles) block.
+ * Optional: when it is not built, toolkit.dedup uses numpy.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+/* MurmurHash3's fmix32, as datasketch applies it to a 32-bit shingle hash. */
+static inline uint32_t fmix32(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    h ^= h >> 16;
+    return h;
+}
+
+/* One build runs everywhere; on x86-64 the loader picks the AVX2 copy where the CPU has it. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef VECTOR_CLONES
+#define VECTOR_CLONES
+#endif
+
+/* out[p * nsets + s] = min over the shingles h of set s of (a[p] * fmix32(h) + b[p]) mod 2**32.
+ * The permutations are the inner loop: contiguous, so the compiler vectorizes across them. */
+VECTOR_CLONES
+static void minhash_sets(const uint32_t *hashes, const int64_t *counts, Py_ssize_t nsets,
+                         const uint32_t *a, const uint32_t *b, Py_ssize_t count, uint32_t *mins,
+                         uint32_t *out)
+{
+    const uint32_t *h = hashes;
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        for (Py_ssize_t p = 0; p < count; p++)
+            mins[p] = UINT32_MAX;
+        for (int64_t i = 0; i < counts[s]; i++) {
+            const uint32_t v = fmix32(h[i]);
+            for (Py_ssize_t p = 0; p < count; p++) {
+                const uint32_t x = a[p] * v + b[p];
+                mins[p] = x < mins[p] ? x : mins[p];
+            }
+        }
+        for (Py_ssize_t p = 0; p < count; p++)
+            out[p * nsets + s] = mins[p];
+        h += counts[s];
+    }
+}
+
+static int check(int ok, const char *message)
+{
+    if (!ok)
+        PyErr_SetString(PyExc_ValueError, message);
+    return ok;
+}
+
+static PyObject *minhash(PyObject *self, PyObject *args)
+{
+    Py_buffer hashes, counts, a, b, out;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*w*", &hashes, &counts, &a, &b, &out))
+        return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t nsets = counts.len / 8, count = a.len / 4;
+    uint32_t *mins = NULL;
+    if (!check(hashes.len % 4 == 0 && counts.len % 8 == 0 && a.len % 4 == 0 && b.len == a.len,
+               "minhash: hashes and a, b are uint32, counts int64, a and b of one length")
+        || !check(out.len == 4 * count * nsets, "minhash: out must hold len(a) * len(counts) uint32"))
+        goto done;
+    int64_t total = 0;
+    const int64_t *c = counts.buf;
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        if (!check(c[s] >= 0, "minhash: negative count"))
+            goto done;
+        total += c[s];
+    }
+    if (!check(total == hashes.len / 4, "minhash: the counts must add up to the number of hashes"))
+        goto done;
+    mins = PyMem_Malloc(count > 0 ? (size_t)count * sizeof(uint32_t) : 1);
+    if (mins == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    minhash_sets(hashes.buf, c, nsets, a.buf, b.buf, count, mins, out.buf);
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(mins);
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&counts);
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"minhash", minhash, METH_VARARGS,
+     "minhash(hashes, counts, a, b, out): the MinHash values of consecutive sets of uint32 shingle "
+     "hashes (counts: int64 set sizes) under the permutations (a, b), into out (uint32, "
+     "len(a) rows of len(counts))."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_minhash", NULL, 0, methods};
+
+PyMODINIT_FUNC PyInit__minhash(void)
+{
+    return PyModule_Create(&module);
+}
