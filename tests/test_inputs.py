@@ -180,6 +180,23 @@ def test_every_kind_of_bad_input_is_reported_and_the_run_goes_on(tmp_path: Path)
     assert [r["source"] for r in lines(out / "corpus.jsonl")] == ["某報"]
 
 
+def test_file_names_that_are_not_utf8_are_recorded_escaped(tmp_path: Path) -> None:
+    # A GBK-named file unpacked on Linux (新闻.txt), and a name holding a control character.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / os.fsdecode(b"\xd0\xc2\xce\xc5.txt")).write_text(ARTICLE, encoding="utf-8")
+    (inputs / "tab\tname.txt").write_text(ARTICLE.replace("汽車", "電池"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["clean", str(inputs), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert "2 file names not valid UTF-8 or holding control characters" in result.stderr
+    kept = lines(out / "corpus.jsonl")
+    assert sorted(r["origin"]["file"] for r in kept) == ["\\xd0\\xc2\\xce\\xc5.txt", "tab\\x09name.txt"]
+    assert sorted(r["id"] for r in kept) == ["\\xd0\\xc2\\xce\\xc5:0", "tab\\x09name:0"]
+    for name in ("report.json", "report.md", "report.html", "clusters.jsonl"):
+        (out / name).read_text(encoding="utf-8")  # valid UTF-8 throughout
+
+
 def test_unlistable_directory_and_directory_link_are_reported(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = tmp_path / "in"

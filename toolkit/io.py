@@ -17,6 +17,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import unicodedata
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -108,7 +109,7 @@ def discover(inputs: Sequence[str], skip: Path | None = None,
                          for p, error in entries)
         else:
             found.append(InputFile(path.name, path))
-    found = _once(found, notice)
+    found = _named(_once(found, notice), notice)
     # Ids are <stem>:<n>; two roots holding one relative path, or a.txt beside a.md, must not
     # share them: a later stem that is taken gets ~2, ~3... (the file name itself is kept).
     stems: set[str] = set()
@@ -150,6 +151,38 @@ def _once(found: list[InputFile], notice: Callable[[str], None] | None) -> list[
     if again and notice:
         notice(f"{len(again)} input(s) given more than once, read once: {_first_few(again)}")
     return out
+
+
+def _named(found: list[InputFile], notice: Callable[[str], None] | None) -> list[InputFile]:
+    """Names that are not UTF-8 (a GBK archive unpacked on Linux) shown with their bytes escaped
+    (``\\xd0\\xc2.txt``): the outputs are UTF-8, and the escapes keep every byte of the name."""
+    odd = [f.rel for f in found if any(map(_unshown, f.rel))]
+    if not odd:
+        return found
+    if notice:
+        notice(f"{len(odd)} file name{'' if len(odd) == 1 else 's'} not valid UTF-8 or holding control characters "
+               f"({_first_few([shown_name(n) for n in odd])}): recorded with the bytes escaped")
+    return [replace(f, rel=shown_name(f.rel)) for f in found]
+
+
+def _unshown(ch: str) -> bool:
+    """A control character, a bidi control or an undecodable byte: not to be written as it is."""
+    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def shown_name(name: str) -> str:
+    """``name`` as it is recorded: undecodable bytes as ``\\xNN`` and control characters as
+    ``\\xNN``, ``\\uNNNN``; any other name unchanged.
+
+    >>> shown_name("a\\udcd0b.txt"), shown_name("x\\ty.txt"), shown_name("新闻.txt")
+    ('a\\\\xd0b.txt', 'x\\\\x09y.txt', '新闻.txt')
+    """
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "".join(ch if not _unshown(ch) else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+                   for ch in text)
 
 
 def _first_few(names: Sequence[str]) -> str:
