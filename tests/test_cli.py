@@ -49,6 +49,37 @@ def test_unknown_config_key(tmp_path: Path) -> None:
     assert "unknown setting(s) in [dedup]: threshhold" in result.stderr
 
 
+@pytest.mark.parametrize(("toml", "message"), [
+    ("dedup = 3\n", "[dedup] in {cfg} must be a table of settings, got 3"),
+    ("split = []\n", "[split] in {cfg} must be a table of settings, got []"),
+    ("[normalize]\ndisable = [1]\n", "[normalize] disable must be a list of strings, got 1"),
+    ("[split]\nmarkers = [\"x\"]\n", "[split] markers must be a list of tables, got 'x'"),
+    ("[split]\ndisable = \"x\"\n", "[split] disable must be a list, got 'x'"),
+    ("[dedup]\nthreshold = \"a\"\n", "[dedup] threshold must be a number, got 'a'"),
+    ("encoding = [\"gbk\"]\n", "encoding in {cfg} must be a string, got ['gbk']"),
+    ("encoding = 5\n", "encoding in {cfg} must be a string, got 5"),
+    ("foo = 1\n", "unknown section(s) or setting(s) in {cfg}: foo"),
+])
+@pytest.mark.parametrize("command", ["clean", "detect", "split"])
+def test_config_values_of_the_wrong_kind_are_one_error_line(tmp_path: Path, toml: str, message: str,
+                                                            command: str) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml)
+    extra = ["--out", str(tmp_path / "o")] if command == "clean" else []
+    result = runner.invoke(app, [command, str(SEEDS), *extra, "--config", str(cfg)])
+    assert result.exit_code == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: " + message.format(cfg=cfg))
+
+
+def test_a_config_file_with_a_bom_is_read(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_bytes(b"\xef\xbb\xbf[dedup]\nthreshold = 0.85\n")
+    result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "o"), "--config", str(cfg), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["dedup"]["threshold"] == 0.85
+
+
 def test_unknown_encoding_fails_before_any_output(tmp_path: Path) -> None:
     out = tmp_path / "o"
     result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(out), "--encoding", "nonsense"])

@@ -180,17 +180,28 @@ def _replace(section: Any, name: str, values: dict[str, Any]) -> Any:
     _check(not unknown, f"unknown setting(s) in [{name}]: {', '.join(unknown)}",
            f"known: {', '.join(sorted(known))}")
     coerced = {}
+    kinds = {f.name: f.type for f in dataclasses.fields(section)}  # annotations, as strings
     for key, value in values.items():
         default = getattr(section, key)
         if isinstance(default, tuple) and isinstance(value, list):
+            item, items = _ITEMS[str(kinds[key])]
+            wrong = [v for v in value if not isinstance(v, item)]
+            _check(not wrong, f"[{name}] {key} must be a list of {items}, got {wrong[0]!r}" if wrong else "",
+                   "fix the value in the config file")
             value = tuple(value)
         if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if default is not None and not isinstance(value, type(default)):
-            raise ConfigError(f"[{name}] {key} must be {type(default).__name__}, got {value!r}",
-                              "fix the value in the config file")
+            raise ConfigError(f"[{name}] {key} must be {_KIND_NAMES.get(type(default), type(default).__name__)}, "
+                              f"got {value!r}", "fix the value in the config file")
         coerced[key] = value
     return dataclasses.replace(section, **coerced)
+
+
+# TOML's names for the kinds of value a setting takes.
+_KIND_NAMES: dict[type, str] = {str: "a string", bool: "true or false", int: "an integer", float: "a number",
+                                tuple: "a list"}
+_ITEMS: dict[str, tuple[type, str]] = {"tuple[str, ...]": (str, "strings"), "tuple[dict[str, Any], ...]": (dict, "tables")}
 
 
 def load_config(path: Path | None) -> Config:
@@ -199,15 +210,20 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return config
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # an editor's BOM is not a syntax error
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}", "check the --config path") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"cannot read config file {path}: {err}", "it must be UTF-8 TOML") from None
     sections = {f.name for f in dataclasses.fields(Config) if f.name != "encoding"}
     unknown = sorted(set(data) - sections - {"encoding"})
-    _check(not unknown, f"unknown section(s) in {path}: {', '.join(unknown)}",
-           f"known: {', '.join(sorted(sections))}")
+    _check(not unknown, f"unknown section(s) or setting(s) in {path}: {', '.join(unknown)}",
+           f"known: {', '.join(sorted(sections))} (sections) and encoding")
+    for name in sorted(sections & set(data)):
+        _check(isinstance(data[name], dict), f"[{name}] in {path} must be a table of settings, got {data[name]!r}",
+               f"write it as a [{name}] section")
     if "encoding" in data:
-        config = dataclasses.replace(config, encoding=str(data["encoding"]))
+        _check(isinstance(data["encoding"], str), f"encoding in {path} must be a string, got {data['encoding']!r}",
+               'try encoding = "gb18030"')
+        config = dataclasses.replace(config, encoding=data["encoding"])
     return config.with_overrides(**{k: v for k, v in data.items() if k in sections})
