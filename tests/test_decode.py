@@ -497,3 +497,36 @@ def test_utf8_parts_come_as_read_and_a_late_surprise_is_undecided() -> None:
     assert list(islice(parts, 2)) == ["中文\n", "\x01" * 10]
     with pytest.raises(toolkit.decode.Undecided):
         next(parts)
+
+
+A_SIMP = "新华社北京5月4日电 中国汽车市场保持稳定增长，新能源汽车销量继续攀升，多家企业发布新车型。（完）\n"
+B_TRAD = "新華社台北5月4日電 台灣汽車市場保持穩定成長，電動車銷量持續攀升，多家企業發表新車款。（完）\n"
+
+
+@pytest.mark.parametrize(("data", "bad"), [
+    pytest.param("中国汽车市场稳定增长".encode()[:9] + b"\xff" + "中国汽车市场稳定增长".encode()[9:], 1, id="short-ff"),
+    pytest.param("中国汽车市场稳定增长".encode() + b"\xe4\xb8", 1, id="short-cut-end"),
+    pytest.param(A_SIMP.encode() * 2 + b"\xe4\xb8", 1, id="cut-last-line"),
+    pytest.param(A_SIMP.encode()[:60] + b"\xc0\xaf\xe0\x80\xaf" + A_SIMP.encode()[60:], 5, id="overlong"),
+    pytest.param(A_SIMP.encode()[:60] + b"\xed\xa0\xbd\xed\xb8\x80" + A_SIMP.encode()[60:], 6, id="cesu-8"),
+])
+def test_utf8_with_a_few_bad_bytes_is_utf8_with_replacements(data: bytes, bad: int) -> None:
+    # chardet guesses from the bad bytes alone (Cyrillic, Arabic, or GB18030 for a cut character).
+    got = decode_bytes(data)
+    assert isinstance(got, Decoded), got
+    assert (got.encoding, got.strict, got.replacements) == ("utf-8", False, bad)
+    assert got.text.replace("\ufffd", "") == data.decode("utf-8", "ignore")
+
+
+def test_a_big5_file_with_a_character_outside_big5_is_not_read_as_gb18030() -> None:
+    data = B_TRAD.encode("big5") * 3 + "佢哋喺度食嘢，價格為".encode("big5hkscs") + "€100。\n".encode("cp950")
+    got = decode_bytes(data)
+    assert isinstance(got, Decoded) and not got.strict and got.replacements == 2
+    assert got.text.startswith(B_TRAD * 3 + "佢哋喺度食嘢，價格為")
+
+
+def test_a_gbk_article_then_a_big5_one_is_a_mixed_file() -> None:
+    got = decode_bytes(A_SIMP.encode("gbk") + B_TRAD.encode("big5"))
+    assert isinstance(got, Decoded) and got.strict
+    assert got.text == A_SIMP + B_TRAD
+    assert got.line_encodings == ((0, "gb18030"), (1, "big5hkscs"))

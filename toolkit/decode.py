@@ -8,9 +8,13 @@ Decision order, first match wins:
 4. NUL or over 2 % control bytes -> UTF-16/32 without BOM if a strict decode reads as text,
    else ``Rejected("binary")`` (a few stray NULs in long text are kept as text);
 5. strict UTF-8;
+5a. UTF-8 Chinese but for a few bad bytes -> line by line, UTF-8 with U+FFFD where no other
+   reading of a line is Chinese (chardet would guess from the bad bytes alone);
 6. chardet (modern encodings; only UTF-8/GB18030/Big5-HKSCS below 64 bytes), mapped to a
    superset codec and verified by a strict decode; GB18030 and Big5-HKSCS decode each
-   other's bytes, so the one giving more common Chinese characters wins;
+   other's bytes, so the one giving more common Chinese characters wins; a weak answer's
+   reading must be Chinese, and one that is not clearly so gives way to step 7 when that
+   reads better;
 7. line by line: strict UTF-8, else the best-scoring GB18030 / Big5-HKSCS / CP950 reading
    -> method ``"mixed"`` when lines differ;
 8. the same per line with ``errors="replace"`` where nothing is strict, rejected as
@@ -103,6 +107,8 @@ _MAX_REPLACEMENT_SHARE = 0.05
 _MIN_TEXT_SHARE = 0.95  # share of text-like characters a BOM-less UTF-16/32 reading needs
 _MIN_CHINESE_SCORE = 0.5  # below this a GB/Big5 reading chardet did not name is not trusted
 _CONFIDENT = 0.5  # chardet confidence at which a non-Chinese answer wins outright
+_CLEARLY_CHINESE = 0.95  # Chinese news text scores 0.99 and more; below this, lines may read better
+_BETTER_BY_LINES = 0.05
 
 _GB_NAMES = frozenset(
     {
@@ -378,8 +384,11 @@ class _Lines(NamedTuple):
     main_codec: str  # codec that decoded the most bytes
 
 
-def _by_lines(data: bytes, prefer: tuple[str, ...], bom: bool) -> _Lines:
-    """Decode each b"\\n"-separated line on its own (b"\\n" is never part of a multibyte character)."""
+def _by_lines(data: bytes, prefer: tuple[str, ...], bom: bool, damaged_utf8: bool = False) -> _Lines:
+    """Decode each b"\\n"-separated line on its own (b"\\n" is never part of a multibyte character).
+
+    ``damaged_utf8``: the file is UTF-8 with a few bad bytes, so a line no strict reading makes
+    Chinese is UTF-8 with U+FFFD (see :func:`_decode_line`)."""
     parts = data.split(b"\n")
     texts: list[str] = []
     used: list[str | None] = []  # None: pure ASCII, reads the same in every candidate
@@ -391,7 +400,7 @@ def _by_lines(data: bytes, prefer: tuple[str, ...], bom: bool) -> _Lines:
             used.append(None)
             continue
         utf8 = _UTF8_SIG if bom and index == 0 else _UTF8
-        codec, text, bad = _decode_line(part, utf8, previous)
+        codec, text, bad = _decode_line(part, utf8, previous, damaged_utf8)
         texts.append(text)
         used.append(codec)
         total += bad
@@ -406,11 +415,13 @@ def _by_lines(data: bytes, prefer: tuple[str, ...], bom: bool) -> _Lines:
     return _Lines("\n".join(texts), total, tuple(runs), weight.most_common(1)[0][0])
 
 
-def _decode_line(part: bytes, utf8: str, previous: str | None) -> tuple[str, str, int]:
+def _decode_line(part: bytes, utf8: str, previous: str | None, damaged_utf8: bool = False) -> tuple[str, str, int]:
     """(codec, text, replacements) for one non-ASCII line: strict UTF-8, else the best-scoring reading.
 
     A damaged UTF-8 line can still decode strictly as GB18030 into rare characters, so when no
-    strict reading scores as Chinese, the lenient readings (UTF-8 with a U+FFFD) compete too.
+    strict reading scores as Chinese, the lenient readings (UTF-8 with a U+FFFD) compete too; in
+    a file that is UTF-8 but for a few bytes (``damaged_utf8``), UTF-8 with U+FFFD is the reading.
+    A line cut short, ``\\xe4\\xb8`` at the end of a file, would otherwise become 涓.
     """
     text = _strict(part, utf8)
     if text is not None:
@@ -421,6 +432,13 @@ def _decode_line(part: bytes, utf8: str, previous: str | None) -> tuple[str, str
         decoded = _strict(part, codec)
         if decoded is not None:
             readings.append(((chinese_score(decoded), 0, codec == previous, -rank), codec, decoded, 0))
+    if damaged_utf8:
+        text, bad = _lenient(part, utf8)
+        # A UTF-8 line with a bad byte, or a few bytes no other reading makes clearly Chinese.
+        if _wide_chars(text) >= 2 * bad or not any(
+                score >= _MIN_CHINESE_SCORE and _common_judged(decoded)[1] >= 2
+                for (score, *_), _, decoded, _ in readings):
+            return utf8, text, bad
     if not readings or max(reading[0][0] for reading in readings) < _MIN_CHINESE_SCORE:
         strict = {reading[1] for reading in readings}
         for rank, codec in enumerate(order):
@@ -685,6 +703,8 @@ def chinese_reading(read: Callable[[], Iterable[bytes]]) -> Decoded | None:
         reading = next((c for c in family if c in counts), None)
         if reading is not None:
             scores[reading] = _share(*counts[reading])  # chinese_score of the whole text
+    if not scores or max(scores.values()) < _CLEARLY_CHINESE:
+        return None  # a guess, or two codecs in one file: decoded whole, line by line
     return Decoded("", _pick(scores, answer), detected, confidence, "chardet", True, 0)
 
 
@@ -719,9 +739,24 @@ def _by_bom(data: bytes) -> Decoded | None:
     return None
 
 
+def _nearly_utf8(data: bytes) -> bool:
+    """Whether ``data`` (not strict UTF-8) is UTF-8 Chinese text but for a few bad bytes: at least
+    two characters decoded for each U+FFFD (a CESU-8 character gives six). A GB or Big5 file
+    decoded as UTF-8 gives four or more U+FFFD for each character."""
+    text, bad = _lenient(data, _UTF8)
+    return _wide_chars(text) >= 2 * bad and chinese_score(text) >= _MIN_CHINESE_SCORE
+
+
+def _wide_chars(text: str) -> int:
+    """Characters of ``text`` that are neither ASCII nor U+FFFD."""
+    return len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
+
+
 def _by_detection(data: bytes) -> Decoded | Rejected:
     """Steps 6-8 for bytes that are neither BOM-marked, binary nor strict UTF-8."""
     detected, confidence = _detect(data)
+    if _nearly_utf8(data):  # chardet would guess from the few bad bytes: Cyrillic, or GB18030 for a cut end
+        return _from_lines(_by_lines(data, (_UTF8,), bom=False, damaged_utf8=True), detected, confidence, bom=False)
     answer = _codecs_for(detected)
     if answer and answer[0].startswith(("utf-16", "utf-32")):
         wide = _wide(data)
@@ -740,7 +775,14 @@ def _by_detection(data: bytes) -> Decoded | Rejected:
 
     # GB18030 and Big5 decode each other's bytes without error: the score decides.
     best = best_chinese(data, answer if chinese_answer else ())
-    if best is not None and (chinese_answer or best[2] >= _MIN_CHINESE_SCORE):
+    # chardet's Chinese answer stands unless it was a guess and its reading is not Chinese (Big5
+    # with one character outside Big5-HKSCS reads strictly only as GB18030 noise).
+    named = chinese_answer and (confidence or 0.0) >= _CONFIDENT
+    if best is not None and (named or best[2] >= _MIN_CHINESE_SCORE):
+        if best[2] < _CLEARLY_CHINESE:  # a GBK article then a Big5 one: each whole reading is half noise
+            lines = _by_lines(data, answer if chinese_answer else (), bom=False)
+            if not lines.replacements and chinese_score(lines.text) > best[2] + _BETTER_BY_LINES:
+                return _from_lines(lines, detected, confidence, bom=False)
         return Decoded(best[1], best[0], detected, confidence, "chardet", True, 0)
 
     lines = _by_lines(data, answer if chinese_answer else (), bom=False)
