@@ -292,6 +292,32 @@ def test_prepare_many_gives_the_same_without_the_c_kernel(monkeypatch: pytest.Mo
     assert same_prepared(prepare_many(views, cfg), with_kernel)
 
 
+def test_a_bucket_of_hundreds_of_copies_gives_candidates_linear_in_its_size() -> None:
+    # Hundreds of copies of one template (a number changed in each): every pair would be 44,850.
+    [body] = seed_bodies((SEEDS / "004_14352a4bf9531335.txt").read_text(encoding="utf-8"))[:1]
+    def copies(count: int) -> DedupIndex:
+        index = DedupIndex(DedupConfig())
+        for n in range(count):
+            index.add(n, matching_view(f"{body[:300]}{n * 7919}{body[300:600]}"), 600 + (n == 150))
+        return index
+
+    index = copies(300)
+    pairs = index.candidates()
+    assert len(copies(600).candidates()) < 2.5 * len(pairs) < 300 * 299 // 2  # all pairs: 4 times as many
+    assert all((150, n) in pairs or (n, 150) in pairs for n in range(300) if n != 150)  # the keeper meets each
+    [cluster] = index.finish()
+    assert cluster.keeper == 150  # the longest
+    assert sorted(m.index for m in cluster.members) == [n for n in range(300) if n != 150]
+
+
+def test_small_buckets_give_every_pair() -> None:
+    [body] = seed_bodies((SEEDS / "004_14352a4bf9531335.txt").read_text(encoding="utf-8"))[:1]
+    index = DedupIndex(DedupConfig())
+    for n in range(20):
+        index.add(n, matching_view(f"{body[:300]}{n * 7919}{body[300:600]}"), 600)
+    assert len(index.candidates()) == 20 * 19 // 2
+
+
 def same_prepared(ours: list[dedup.Prepared], theirs: list[dedup.Prepared]) -> bool:
     return len(ours) == len(theirs) and all(
         a.key == b.key and a.view == b.view and (a.bands is None) == (b.bands is None)

@@ -582,13 +582,25 @@ class DedupIndex:
             a, b = members[order[two]], members[order[two + 1]]
             found.append((np.minimum(a, b) << 32) | np.maximum(a, b))
             for start, size in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist(), strict=True):
-                group = np.sort(members[order[start:start + size]])
-                i, j = np.triu_indices(size, 1)
-                found.append((group[i] << 32) | group[j])
+                found.append(self._bucket_pairs(members[order[start:start + size]]))
         if not found:
             return []
         keys = np.unique(np.concatenate(found))
         return list(zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist(), strict=True))
+
+    def _bucket_pairs(self, group: np.ndarray) -> np.ndarray:
+        """The candidate pairs of articles sharing one band hash, as (smaller << 32) | larger: every
+        pair, or in a bucket of more than :data:`FULL_BUCKET` (thousands of copies of one
+        template), each article with the bucket's first ones in keep order, the keepers
+        clustering will try first: pairs grow with the bucket, not with its square."""
+        if group.size <= FULL_BUCKET:
+            group = np.sort(group)
+            i, j = np.triu_indices(group.size, 1)
+            return (group[i] << 32) | group[j]
+        top = np.array(sorted(group.tolist(), key=self._priority)[:FULL_BUCKET], dtype=np.int64)
+        a, b = np.repeat(top, group.size), np.tile(group, top.size)
+        a, b = a[a != b], b[a != b]
+        return (np.minimum(a, b) << 32) | np.maximum(a, b)
 
     def _verify_all(self, run: Mapper) -> None:
         pairs = self.candidates()
@@ -646,6 +658,10 @@ class DedupIndex:
         """Bytes of views held for verification (for benchmarks)."""
         return sum(len(v) for v in self.views.values())
 
+
+# Articles sharing a band hash beyond which not every pair is a candidate (see
+# DedupIndex._bucket_pairs); buckets of real corpora hold a few articles.
+FULL_BUCKET = 32
 
 # Candidate pairs verified together: a batch for a worker when ``finish`` is given a pool's map.
 # Its views are held while it waits to be run: small batches keep that to a few megabytes.
