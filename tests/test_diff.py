@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import html
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -335,6 +336,25 @@ def make_cluster() -> ClusterView:
             MemberView(other, 1.0, 1.0, tuple(align(KEPT, KEPT, fold))),
         ),
     )
+
+
+def test_a_cluster_page_aligns_its_first_members_and_lists_the_rest(tmp_path: Path) -> None:
+    # Hundreds of copies of one template: the page stays readable and its size bounded.
+    text = (SEEDS / "004_14352a4bf9531335.txt").read_text(encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    for n in range(diff_module.PAGE_MEMBERS + 5):
+        (tmp_path / "in" / f"{n:03d}.txt").write_text(text.replace("。", f"。{n * 7}", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    run_clean(discover([str(tmp_path / "in")]), out, Config())
+    [cluster] = [json.loads(line) for line in (out / "clusters.jsonl").read_text(encoding="utf-8").splitlines()]
+    members = len(cluster["members"])
+    assert members > diff_module.PAGE_MEMBERS
+    page = (out / "diffs" / "c0001.html").read_text(encoding="utf-8")
+    parse(page)
+    assert page.count('<section class="member"') == diff_module.PAGE_MEMBERS
+    assert page.count("<tr><td>duplicate ") == members - diff_module.PAGE_MEMBERS  # listed, not linked
+    assert f"the other {members - diff_module.PAGE_MEMBERS} are in the table" in page
+    assert '<a href="index.html">All clusters</a>' in page
 
 
 def test_render_cluster_page() -> None:

@@ -547,6 +547,15 @@ def _member_section(n: int, total: int, keeper: ArticleView, m: MemberView) -> l
     return out
 
 
+def _member_link(n: int) -> str:
+    return f'<a href="#member-{n}">duplicate {n}</a>'
+
+
+# Duplicates a cluster page aligns; the rest are rows of its table (thousands of copies of one
+# template would make a page of gigabytes).
+PAGE_MEMBERS = 50
+
+
 def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
     """Self-contained HTML page showing the keeper beside each duplicate, aligned.
 
@@ -555,7 +564,9 @@ def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
     """
     f = _as_folder(fold)
     k = cluster.keeper
+    shown = min(len(cluster.members), PAGE_MEMBERS)
     body = [
+        '<nav><a href="index.html">All clusters</a> · <a href="../report.html">Report</a></nav>\n',
         f"<header>\n<h1>Cluster {_e(cluster.cluster_id)}</h1>\n",
         f"<p>Kept article: <b>{_e(k.id)}</b>, chosen by rule <b>{_e(cluster.rule)}</b>; ",
         f"{len(cluster.members)} duplicate(s).</p>\n</header>\n",
@@ -567,7 +578,7 @@ def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
     for n, m in enumerate(cluster.members, 1):
         a = m.article
         body.append(
-            f'<tr><td><a href="#member-{n}">duplicate {n}</a></td><td>{_e(a.id)}</td>'
+            f"<tr><td>{_member_link(n) if n <= shown else f'duplicate {n}'}</td><td>{_e(a.id)}</td>"
             f"<td{_differs_class(a.title, k.title, f)}>{_or_dash(a.title)}</td>"
             f"<td{_differs_class(a.source, k.source, f)}>{_or_dash(a.source)}</td>"
             f'<td class="num">{m.similarity:.3f}</td><td class="num">{m.containment:.3f}</td></tr>\n'
@@ -583,8 +594,11 @@ def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
         "<span>gutter: ~ changed, − deleted sentence, + inserted sentence</span>",
         "<span>highlighted title/source: differs from the kept article</span></p>\n",
     ]
-    for n, m in enumerate(cluster.members, 1):
+    for n, m in enumerate(cluster.members[:shown], 1):
         body += _member_section(n, len(cluster.members), k, m)
+    if shown < len(cluster.members):
+        body.append(f'<p class="more">The first {shown} duplicates are aligned above; the other '
+                    f"{len(cluster.members) - shown} are in the table at the top and in clusters.jsonl.</p>\n")
     return _document(f"Cluster {cluster.cluster_id}", body)
 
 
@@ -595,6 +609,7 @@ def render_index(
     if len(clusters) != len(page_names):
         raise ValueError(f"{len(clusters)} clusters but {len(page_names)} page names")
     body = [
+        '<nav><a href="../report.html">Report</a></nav>\n',
         f"<h1>{_e(title)}</h1>\n<p>{len(clusters)} cluster(s).</p>\n",
         '<table class="index">\n<thead><tr><th>cluster</th><th>size</th><th>best similarity</th>',
         "<th>worst similarity</th><th>kept title</th><th>sources</th></tr></thead>\n<tbody>\n",

@@ -807,7 +807,8 @@ def _render(job: _Pages) -> list[diff.ClusterView]:
         for cluster_id, keeper_at, members_at in job.clusters:
             keeper = _load_view(keeper_at)
             articles = [_load_view(where) for where, _, _ in members_at]
-            aligned = diff.align_each(keeper.text, [a.text for a in articles], fold)
+            aligned = diff.align_each(keeper.text, [a.text for a in articles[:diff.PAGE_MEMBERS]], fold)
+            aligned += [[]] * (len(articles) - len(aligned))  # listed in the page's table only
             members = [diff.MemberView(article, similarity, containment, tuple(rows)) for article,
                        (_, similarity, containment), rows in zip(articles, members_at, aligned, strict=True)]
             view = diff.ClusterView(cluster_id, keeper, job.rule, tuple(members))
