@@ -5,13 +5,17 @@ import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from toolkit.cli import app
 from toolkit.config import Config
 from toolkit.io import discover, run_clean
 from toolkit.normalize import FIXERS
 from toolkit.report import fixer_summary, histogram, html_page, markdown, svg_histogram
 
 from .conftest import ROOT
+
+runner = CliRunner()
 
 REPORTS = ROOT / "reports"
 
@@ -159,3 +163,28 @@ def test_the_mixed_script_issue_says_what_the_mode_did(tmp_path: Path, mode: str
     data = run_clean(discover([str(SEEDS)]), tmp_path, Config(script=ScriptConfig(mode=mode)))
     [issue] = [i for i in data["top_issues"] if i["kind"] == "mixed_script"]
     assert issue["severity"] == severity and says in issue["message"]
+
+
+def test_text_from_the_input_is_shown_safely_in_every_report_and_terminal_table(tmp_path: Path) -> None:
+    # A title holding a terminal escape (OSC 52 writes the clipboard), markup and a bidi override.
+    title = "標題\x1b]52;c;ZWNobw==\x07<script>*x*\u202e反"
+    body = "新华社北京5月4日电 这是正文内容，中国汽车产业接连迎来标志性事件，市场持续增长。（完）\n"
+    (tmp_path / "in").mkdir()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "in" / name).write_text(f"# {title}\n\n{body}", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["clean", str(tmp_path / "in"), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.stderr
+    pages = [out / "report.md", out / "report.html", *sorted((out / "diffs").iterdir())]
+    assert len(pages) == 4  # the two reports, the cluster page and the index
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text, page.name
+        assert "<script>" not in text, page.name
+    assert "標題␛\\]52;c;ZWNobw==␇\\<script\\>\\*x\\*\\<U+202E\\>反" in (out / "report.md").read_text(encoding="utf-8")
+    for command in (["detect", str(tmp_path / "in")], ["split", "--preview", str(tmp_path / "in")],
+                    ["diff", "a:0", "b:0", "--run", str(out)]):
+        shown = runner.invoke(app, command)
+        assert shown.exit_code == 0, shown.stderr
+        assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout, command
+        assert "␛]52" in shown.stdout, command

@@ -129,13 +129,17 @@ def split(
                 typer.echo(json.dumps({"file": f.rel, **rec}, ensure_ascii=False, sort_keys=True))
     if preview:
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
+
+        from .display import shown
 
         view = Table("file", "#", "line", "start marker", "end marker", "title", "source", "tags", "chars")
         for rel, rec in rows:
-            view.add_row(rel, str(rec["index"]), str(rec["line"]), ", ".join(rec["start_markers"]) or "-",
-                         ", ".join(rec["end_markers"]) or "-", rec["title"] or "-", rec["source"] or "-",
-                         " ".join(rec["tags"]) or "-", str(len(rec["text"])))
+            cells = (rel, str(rec["index"]), str(rec["line"]), ", ".join(rec["start_markers"]) or "-",
+                     ", ".join(rec["end_markers"]) or "-", rec["title"] or "-", rec["source"] or "-",
+                     " ".join(rec["tags"]) or "-", str(len(rec["text"])))
+            view.add_row(*(escape(shown(c)) for c in cells))  # input text: no terminal codes, no rich markup
         # a fixed width off a terminal, so piped output is whole and stable
         Console(width=None if sys.stdout.isatty() else 240).print(view)
     raise typer.Exit(EXIT_OK)

@@ -22,6 +22,8 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from .display import shown
+
 __all__ = [
     "ArticleView",
     "ClusterView",
@@ -436,15 +438,15 @@ _KIND_TITLE = {
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(shown(str(text)), quote=True)
 
 
-_HTML_SPECIAL = re.compile("[&<>\"']")
+_HTML_SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape(text: str) -> str:
-    """``html.escape``, skipping the five replacements when nothing needs them (most text)."""
-    return html.escape(text) if _HTML_SPECIAL.search(text) else text
+    """``html.escape`` of :func:`shown`, skipping both when nothing needs them (most text)."""
+    return html.escape(shown(text)) if _HTML_SPECIAL.search(text) else text
 
 
 def _document(title: str, body: Iterable[str]) -> str:
@@ -662,6 +664,7 @@ def _unified(left: Sequence[Piece], right: Sequence[Piece]) -> list[tuple[str, s
 
 
 def _mark(tag: str, left: str, right: str, color: bool) -> str:
+    left, right = shown(left), shown(right)
     if color:
         text = {"del": left, "ins": right, "script": f"{left}→{right}"}.get(tag, left)
         return f"{_ANSI[tag]}{text}{_RESET}" if tag in _ANSI else text
@@ -681,10 +684,10 @@ def render_terminal(rows: Sequence[Row], color: bool = False) -> str:
         if row.kind == "changed":
             body = "".join(_mark(tag, lt, rt, color) for tag, lt, rt in _unified(row.left, row.right))
         else:
-            body = "".join(p.text for p in row.left or row.right)
+            body = shown("".join(p.text for p in row.left or row.right))
             if color and row.kind in ("deleted", "inserted"):
                 body = f"{_ANSI['del' if row.kind == 'deleted' else 'ins']}{body}{_RESET}"
-        lines.append(_PREFIX.get(row.kind, "? ") + body.replace("\n", "⏎"))
+        lines.append(_PREFIX.get(row.kind, "? ") + body.replace("\n", "⏎"))  # text made safe in _mark and above
     return "\n".join(lines)
 
 
@@ -704,7 +707,7 @@ def render_pair(
     """
     def name(mark: str, a: ArticleView) -> str:
         extra = "".join(["  " + a.title if a.title else "", f" ({a.source})" if a.source else ""])
-        return f"{mark} {a.id}{extra}"
+        return shown(f"{mark} {a.id}{extra}")
 
     head = [name("---", left), name("+++", right),
             f"Jaccard {similarity:.4f}, containment {containment:.4f} (matching views, {ngram}-gram shingles)"]

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import dedup, normalize
 from .config import Config
+from .display import shown
 from .errors import REASONS
 from .pipeline import SCHEMA, Decisions, FileInfo, file_id
 
@@ -312,9 +313,26 @@ def top_issues(data: dict[str, Any], config: Config) -> list[dict[str, Any]]:
     return issues
 
 
+class _Md(str):
+    """A table cell that is Markdown of our own (a link), not text to escape."""
+
+
+# What Markdown (CommonMark with tables) would read as markup or HTML in text from the input.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>&|~])")
+
+
+def _md(text: str) -> str:
+    r"""Text from the input (a title, a file name) as literal Markdown.
+
+    >>> _md("標題<script>*x* [a](b) & |")
+    '標題\\<script\\>\\*x\\* \\[a\\](b) \\& \\|'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", shown(text))
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def cell(v: Any) -> str:
-        return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+        return "" if v is None else (v if isinstance(v, _Md) else _md(str(v))).replace("\n", " ")
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
@@ -335,10 +353,11 @@ def _num(v: float) -> str:
     return f"{v // 1000}k" if v >= 1000 and v % 1000 == 0 else str(v)
 
 
-def _context(s: dict[str, Any], mark: tuple[str, str] = ("**", "**")) -> str:
+def _context(s: dict[str, Any]) -> _Md:
+    """A span in its context, the span in bold, as Markdown."""
     if "before" not in s:
-        return ""
-    return (s["before"] + mark[0] + s["text"] + mark[1] + s["after"]).replace("\n", " ⏎ ")
+        return _Md("")
+    return _Md((_md(s["before"]) + "**" + _md(s["text"]) + "**" + _md(s["after"])).replace("\n", " ⏎ "))
 
 
 def articles_removed(totals: dict[str, Any]) -> int:
@@ -360,7 +379,8 @@ def markdown(data: dict[str, Any]) -> str:
            f"{t['mixed_spans']} mixed-script spans, {t['advisories']} advisories.\n"]
     out.append("\n## Top issues\n\n")
     if data["top_issues"]:
-        out += [f"{k}. **{i['severity']}** {i['message']}" + (f" ({', '.join(i['ids'])})" if i["ids"] else "") + "\n"
+        out += [f"{k}. **{i['severity']}** {_md(i['message'])}" + (f" ({_md(', '.join(i['ids']))})" if i["ids"] else "")
+                + "\n"
                 for k, i in enumerate(data["top_issues"], 1)]
     else:
         out.append("Nothing to look at.\n")
@@ -384,7 +404,7 @@ def markdown(data: dict[str, Any]) -> str:
     if data["clusters"]:
         out.append(_table(["cluster", "size", "kept", "members", "lowest similarity", "diff"],
                           [[c["cluster"], c["size"], c["kept"], ", ".join(c["members"]), c["similarity"],
-                            f"[{c['diff']}]({c['diff']})"] for c in data["clusters"]]))
+                            _Md(f"[{c['diff']}]({c['diff']})")] for c in data["clusters"]]))
         out.append(f"\nAll clusters: [{data['diff_index']}]({data['diff_index']})\n")
     else:
         out.append("None.\n")
@@ -454,7 +474,7 @@ def fixer_summary(name: str) -> str:
 # ---------------------------------------------------------------- HTML
 
 def _e(v: Any) -> str:
-    return "" if v is None else html.escape(str(v), quote=True)
+    return "" if v is None else html.escape(shown(str(v)), quote=True)
 
 
 _CSS = """

@@ -25,6 +25,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .config import Config
 from .decode import Rejected, decode_bytes
+from .display import shown
 from .models import Script, Span, Variant
 from .split import find_segments
 from .tables import CJK_CLASS, CJK_RANGES, CJK_RE, classes, fold_keys
@@ -648,4 +649,4 @@ def detect_table(report: Mapping[str, Any]) -> str:
     scripts = ", ".join(f"{k} {v}" for k, v in t["scripts"].items()) or "none"
     lines.append(f"{t['articles']} articles in {t['files']} files ({scripts}): "
                  f"{t['mixed_spans']} mixed-script spans, {t['advisories']} advisories")
-    return "\n".join(lines) + "\n"
+    return shown("\n".join(lines)) + "\n"  # titles and contexts come from the input
