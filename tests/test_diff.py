@@ -529,6 +529,10 @@ def test_diff_unknown_reference(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("content", "problem"), [
     (b"\xff\xfe\x00", "it is not UTF-8"),
     (b'{"id":"a:0","text":"x"}\n{"id":"b:0", bad\n', "line 2 is not valid JSON"),
+    (b'{"id":"a:0","text":"x"}\n{"id":"b:0","text":null}\n', "line 2 has no text"),
+    (b'{"id":"a:0","text":"x"}\n{"id":"b:0"}\n', "line 2 has no text"),
+    (b'{"id":"a:0","text":"x"}\n{"id":"b:0","text":5}\n', "line 2 has no text"),
+    (b'{"id":"a:0","text":"x","title":5}\n{"id":"b:0","text":"y"}\n', "line 1 has no text"),
 ])
 def test_diff_with_a_damaged_run_is_one_error_line(tmp_path: Path, content: bytes, problem: str) -> None:
     (tmp_path / "corpus.jsonl").write_bytes(content)

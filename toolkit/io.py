@@ -1033,7 +1033,7 @@ def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
                     if f'"id":{needle}' in line:
                         rec = _run_record(run / name, lineno, line)
                         if isinstance(rec, dict) and rec.get("id") == ref:
-                            return diff.ArticleView(ref, rec.get("title"), rec.get("source"), rec.get("text", ""))
+                            return _run_article(run / name, lineno, rec)
         except FileNotFoundError:
             continue
         except OSError as err:
@@ -1044,6 +1044,16 @@ def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
     raise InputError(f"cannot find article {ref!r}: not a file, not FILE:N, and not an id in "
                      f"{run}/corpus.jsonl or {run}/removed.jsonl",
                      "give a file, FILE:N, or --run DIR holding the clean output")
+
+
+def _run_article(path: Path, number: int, rec: dict[str, Any]) -> diff.ArticleView:
+    """The article of a record of a previous run, checked: a text, and a title and source that are
+    strings or null."""
+    text, title, source = rec.get("text"), rec.get("title"), rec.get("source")
+    if not isinstance(text, str) or not all(v is None or isinstance(v, str) for v in (title, source)):
+        raise InputError(f"cannot read {path}: line {number} has no text, or a text, title or source "
+                         "that is not a string", "--run must be a directory written by toolkit clean")
+    return diff.ArticleView(rec["id"], title, source, text)
 
 
 def _run_record(path: Path, number: int, line: str) -> Any:
