@@ -127,7 +127,7 @@ def test_diff_page_shows_the_differences(run: Path) -> None:
 def test_report_counts(run: Path) -> None:
     data = json.loads((run / "report.json").read_text(encoding="utf-8"))
     assert data["totals"] == {"files": 2, "bytes": 82393, "articles_found": 9, "kept": 8, "removed": 1,
-                              "files_removed": 0, "clusters": 1, "mixed_spans": 1, "advisories": 6}
+                              "files_removed": 0, "articles_removed": 1, "clusters": 1, "mixed_spans": 1, "advisories": 6}
     assert data["removed_by_reason"] == {"near_duplicate": 1}
     assert data["scripts"] == {"hans": 1, "hant": 8}
     assert data["encodings"] == {"utf-8": 2}

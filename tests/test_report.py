@@ -40,7 +40,7 @@ def test_top_issues_put_lost_files_first_and_name_quality_removals(messy: tuple[
     _, data = messy
     kinds = [i["kind"] for i in data["top_issues"]]
     assert kinds[0] == "files_lost" and data["top_issues"][0]["severity"] == "high"
-    assert data["top_issues"][0]["ids"] == ["b.bin"]
+    assert data["top_issues"][0]["ids"] == ["b:file"]  # its removed.jsonl record
     assert "quality:low_cjk" in kinds
     severities = [i["severity"] for i in data["top_issues"]]
     assert severities == sorted(severities, key=["high", "medium", "low"].index)

@@ -842,6 +842,7 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
     file_removed: list[dict[str, Any]] = []
     ids: dict[int, str] = {}
     spills: list[tuple[int, str]] = []  # (first index, spill file), in input order
+    stems: list[str] = []  # each file's id stem, as infos
     next_index = 0
     with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as pool, \
             _DiskBytes(os.path.join(spill_dir, "views.bin")) as views:
@@ -853,6 +854,7 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
                 info, base = done.info, next_index
                 assert info is not None
                 infos.append(info)
+                stems.append(done.file.stem)
                 if done.warning and warn:
                     warn(done.warning)
                 if info.reason:
@@ -903,7 +905,7 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
             raise
     reports = Staging()
     try:
-        summary = tally.build(infos, decisions, named, pages)
+        summary = tally.build(infos, decisions, named, pages, stems)
         with reports.open(out / "clusters.jsonl") as fh:
             for line in report.cluster_lines(decisions, named, pages):
                 fh.write(dumps(line) + "\n")

@@ -144,14 +144,17 @@ class Tally:
             self._find("captions", row, q.get("captions") or 0, (row.get("captions") or [None])[0])
 
     def build(self, files: Sequence[FileInfo], decisions: Decisions, ids: Mapping[int, str],
-              pages: dict[str, str]) -> dict[str, Any]:
-        """The report data; ``ids`` names at least every clustered article."""
+              pages: dict[str, str], stems: Sequence[str] = ()) -> dict[str, Any]:
+        """The report data; ``ids`` names at least every clustered article, ``stems`` gives each
+        file's id stem (by default from its name)."""
         removed = Counter(self.status)
         removed.update(f.reason for f in files if f.reason)
         examples: dict[str, list[dict[str, Any]]] = {}
-        for f in files:
+        rows = [f.to_json() for f in files]
+        for f, row, stem in zip(files, rows, stems or [file_id(f.file) for f in files], strict=True):
             if f.reason:
-                examples.setdefault(f.reason, []).append({"id": f"{file_id(f.file)}:file", "title": None, "detail": f.detail})
+                row["id"] = f"{stem}:file"  # its removed.jsonl record
+                examples.setdefault(f.reason, []).append({"id": row["id"], "title": None, "detail": f.detail})
         for reason, found in self.examples.items():
             examples.setdefault(reason, []).extend(found)
         data = {
@@ -161,12 +164,13 @@ class Tally:
                 "articles_found": self.found, "kept": self.kept,
                 "removed": sum(removed.values()),  # the lines of removed.jsonl: articles and files
                 "files_removed": sum(1 for f in files if f.reason),
+                "articles_removed": sum(self.status.values()),
                 "clusters": len(decisions.clusters),
                 "mixed_spans": self.mixed_spans,
                 "advisories": self.advisories,
             },
             "encodings": dict(sorted(Counter(f.encoding or "none" for f in files).items())),
-            "files": [f.to_json() for f in files],
+            "files": rows,
             "removed_by_reason": dict(sorted(removed.items())),
             "removal_examples": {k: v[:EXAMPLES] for k, v in sorted(examples.items())},
             "scripts": dict(sorted(self.scripts.items())),
@@ -258,7 +262,7 @@ def top_issues(data: dict[str, Any], config: Config) -> list[dict[str, Any]]:
     bad_files = [f for f in data["files"] if f["reason"]]
     add("high", "files_lost", len(bad_files),
         f"{len(bad_files)} input file(s) yielded no article ({', '.join(sorted({f['reason'] for f in bad_files}))})",
-        "files", [f["file"] for f in bad_files])
+        "files", [f["id"] for f in bad_files])
     found = data["findings"]
     none: dict[str, Any] = {"articles": 0, "count": 0, "ids": [], "example": None}
     broken = found.get("mojibake", none)
