@@ -69,6 +69,16 @@ def test_jsonl_record_without_markers_is_one_article() -> None:
     assert (info.articles, info.reason, info.encoding) == (1, None, "utf-8")
 
 
+def test_jsonl_files_each_opening_with_a_bom_concatenated_lose_no_record(tmp_path: Path) -> None:
+    record = jsonl({"text": ARTICLE}).decode()
+    (tmp_path / "cat.jsonl").write_bytes((codecs.BOM_UTF8 + record.encode()) * 2)
+    clean(str(tmp_path / "cat.jsonl"), "--out", str(tmp_path / "out"))
+    kept = lines(tmp_path / "out" / "corpus.jsonl")
+    assert [r["id"] for r in kept] == ["cat:1"]  # the second is an exact duplicate, not a bad line
+    [dup] = lines(tmp_path / "out" / "removed.jsonl")
+    assert (dup["id"], dup["reason"]) == ("cat:2", "exact_duplicate")
+
+
 def test_bad_jsonl_lines_are_removed_records_with_their_line_number(tmp_path: Path) -> None:
     data = jsonl({"text": ARTICLE}, "{not json", "[1, 2]", {"body": "no text field"}, {"text": ["a list"]},
                  {"text": "  "}, '{"text": NaN}', '{"text": "lone \\ud800 surrogate"}')

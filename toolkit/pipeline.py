@@ -313,7 +313,8 @@ def _jsonl_records(block: str, decoded: Decoded, rel: str, first_index: int, con
             continue  # blank lines are not records
         problem = None
         try:
-            obj = json.loads(line, parse_constant=_reject_constant)
+            # A BOM opening a line: files that each began with one, concatenated.
+            obj = json.loads(line.removeprefix("\ufeff"), parse_constant=_reject_constant)
             if _SURROGATE_ESCAPE.search(line):
                 json.dumps(obj, ensure_ascii=False).encode("utf-8")  # lone surrogates cannot be written out
         except (ValueError, RecursionError) as err:
