@@ -530,3 +530,10 @@ def test_a_gbk_article_then_a_big5_one_is_a_mixed_file() -> None:
     assert isinstance(got, Decoded) and got.strict
     assert got.text == A_SIMP + B_TRAD
     assert got.line_encodings == ((0, "gb18030"), (1, "big5hkscs"))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_bomless_wide_text_cut_at_an_odd_byte_keeps_its_text(codec: str) -> None:
+    got = decode_bytes(A_SIMP.encode(codec) + b"A")
+    assert isinstance(got, Decoded), got
+    assert (got.encoding, got.text, got.strict, got.replacements) == (codec, A_SIMP + "\ufffd", False, 1)

@@ -5,7 +5,8 @@ Decision order, first match wins:
 1. no bytes -> ``Rejected("empty")``;
 2. an explicit ``encoding`` -> that codec, strictly, else with ``errors="replace"``;
 3. a BOM (UTF-32 before UTF-16; UTF-8 -> ``utf-8-sig``, BOM removed);
-4. NUL or over 2 % control bytes -> UTF-16/32 without BOM if a strict decode reads as text,
+4. NUL or over 2 % control bytes -> UTF-16/32 without BOM if a strict decode reads as text
+   (a last unit cut short is one U+FFFD),
    else ``Rejected("binary")`` (a few stray NULs in long text are kept as text);
 5. strict UTF-8;
 5a. UTF-8 Chinese but for a few bad bytes -> line by line, UTF-8 with U+FFFD where no other
@@ -338,19 +339,24 @@ def _text_share_if_plausible(text: str) -> float | None:
     return stats.text_share
 
 
-def _wide(data: bytes) -> tuple[str, str] | None:
-    """The best strict BOM-less UTF-32/16 reading that looks like text, as (codec, text)."""
-    best: tuple[float, str, str] | None = None
+def _wide(data: bytes) -> tuple[str, str, int] | None:
+    """The best BOM-less UTF-32/16 reading that looks like text, as (codec, text, replacements):
+    strict, but for a last unit cut short (a file cut at an odd byte), which is one U+FFFD."""
+    best: tuple[float, str, str, int] | None = None
     for codec in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
-        if len(data) % (4 if "32" in codec else 2):
-            continue
-        text = _strict(data, codec)
+        cut = len(data) % (4 if "32" in codec else 2)
+        text = _strict(data[:len(data) - cut], codec)
         if text is None:
             continue
         share = _text_share_if_plausible(text)
         if share is not None and (best is None or share > best[0]):
-            best = (share, codec, text)
-    return (best[1], best[2]) if best else None
+            best = (share, codec, text + "\ufffd" * bool(cut), int(bool(cut)))
+    return best[1:] if best else None
+
+
+def _from_wide(wide: tuple[str, str, int], detected: str | None, confidence: float | None) -> Decoded:
+    codec, text, bad = wide
+    return Decoded(text, codec, detected, confidence, "chardet", not bad, bad)
 
 
 _FAMILIES = ((_GB18030,), _BIG5)
@@ -547,8 +553,7 @@ strict=True, replacements=0, line_encodings=())
         # Wide text has NULs (ASCII) or control bytes (CJK low bytes); binary has them too.
         wide = _wide(data)
         if wide is not None:
-            detected, confidence = _detect(data)
-            return Decoded(wide[1], wide[0], detected, confidence, "chardet", True, 0)
+            return _from_wide(wide, *_detect(data))
         if controls / size > _BINARY_CONTROL_SHARE:
             what = "contains NUL bytes" if has_nul else f"has {controls / size:.0%} control bytes"
             return Rejected("binary", f"{what} and no text encoding fits ({size} bytes)", size)
@@ -761,7 +766,7 @@ def _by_detection(data: bytes) -> Decoded | Rejected:
     if answer and answer[0].startswith(("utf-16", "utf-32")):
         wide = _wide(data)
         if wide is not None:
-            return Decoded(wide[1], wide[0], detected, confidence, "chardet", True, 0)
+            return _from_wide(wide, detected, confidence)
         answer = ()
 
     # A confident non-Chinese answer (Korean, Japanese, Latin) that decodes strictly wins.
