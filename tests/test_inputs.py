@@ -326,3 +326,17 @@ def test_every_command_warns_about_a_corrupt_gzip_and_goes_on(tmp_path: Path, co
         "(Compressed file ended before the end-of-stream marker was reached)"]
     if command[0] != "clean":
         assert "跨国车企拥抱中国技术" in result.stdout
+
+
+def test_detect_json_lists_an_unreadable_file_with_its_reason(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "bad.txt.gz").write_bytes(gzip.compress(SIMP.read_bytes())[:-20])
+    (inputs / "good.txt").write_bytes(SIMP.read_bytes())
+    result = runner.invoke(app, ["detect", str(inputs), "--json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["totals"]["files"] == 2
+    bad = report["files"][0]
+    assert (bad["file"], bad["reason"], bad["articles"]) == ("bad.txt.gz", "unreadable", [])
+    assert bad["detail"].startswith("cannot read bad.txt.gz: not a readable gzip file")

@@ -155,6 +155,7 @@ def detect(
     """Label each article of PATH... Simplified or Traditional and show its minority-script spans."""
     import json
 
+    from .decode import Rejected
     from .io import cannot_read, discover, read_input
     from .script import detect_files, detect_table
 
@@ -167,12 +168,13 @@ def detect(
         _error(err)
         return
 
-    def contents() -> Iterator[tuple[str, bytes]]:
+    def contents() -> Iterator[tuple[str, bytes | Rejected]]:
         for f in files:
             try:
                 yield f.rel, read_input(f)
             except OSError as err:
                 typer.echo(f"Warning: {cannot_read(f, err)}", err=True)
+                yield f.rel, Rejected("unreadable", cannot_read(f, err), 0)  # listed in the report too
 
     report = detect_files(contents(), config)
     if as_json:

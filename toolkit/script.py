@@ -576,11 +576,12 @@ def _span_json(raw: str, span: Span) -> dict[str, Any]:
     return {**span.to_json(), "context": _context(raw, span)}
 
 
-def detect_files(files: Iterable[tuple[str, bytes]], config: Config | None = None) -> dict[str, Any]:
-    """Decode, split and detect every article of ``files`` ((name, bytes) pairs).
+def detect_files(files: Iterable[tuple[str, bytes | Rejected]], config: Config | None = None) -> dict[str, Any]:
+    """Decode, split and detect every article of ``files`` ((name, bytes) pairs, or (name, why
+    it was not read)).
 
     Spans are resolved with evidence from all the files together, as ``clean`` does.
-    Returns ``{"files": [...], "totals": {...}}``; a file that cannot be decoded has
+    Returns ``{"files": [...], "totals": {...}}``; a file that cannot be read or decoded has
     a ``reason`` and no articles.
     """
     from .pipeline import file_id  # local import: pipeline imports this module
@@ -589,7 +590,7 @@ def detect_files(files: Iterable[tuple[str, bytes]], config: Config | None = Non
     found: list[tuple[dict[str, Any], list[tuple[str, str | None, Detection]]]] = []
     corpus: dict[str, set[str]] = {}
     for name, data in files:
-        decoded = decode_bytes(data, config.encoding)
+        decoded = data if isinstance(data, Rejected) else decode_bytes(data, config.encoding)
         if isinstance(decoded, Rejected):
             found.append(({"file": name, "encoding": None, "reason": decoded.reason, "detail": decoded.detail}, []))
             continue
