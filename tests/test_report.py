@@ -188,3 +188,13 @@ def test_text_from_the_input_is_shown_safely_in_every_report_and_terminal_table(
         assert shown.exit_code == 0, shown.stderr
         assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout, command
         assert "␛]52" in shown.stdout, command
+
+
+def test_an_article_with_no_variant_is_counted_without_a_none_label(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "en.txt").write_text("An English note with no Chinese at all, long enough to be an article.\n")
+    out = tmp_path / "out"
+    run_clean(discover([str(tmp_path / "in")]), out, Config())
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["variants"] == {"none": 1} and data["script_variants"] == {"none": 1}
+    assert "/None" not in (out / "report.md").read_text(encoding="utf-8")

@@ -123,8 +123,8 @@ class Tally:
                     ex["duplicate_of"] = row["duplicate_of"]
                 examples.append(ex)
         self.scripts[row["script"]] += 1
-        self.variants[str(row["variant"])] += 1
-        self.pairs[(row["script"], str(row["variant"]))] += 1
+        self.variants[row["variant"] or "none"] += 1  # "none", as encodings say it
+        self.pairs[(row["script"], row["variant"] or "")] += 1
         self.steps.update(row["steps"])
         self.mixed_spans += len(row["mixed_spans"])
         self.advisories += row["advisories"]
@@ -175,7 +175,7 @@ class Tally:
             "removal_examples": {k: v[:EXAMPLES] for k, v in sorted(examples.items())},
             "scripts": dict(sorted(self.scripts.items())),
             "variants": dict(sorted(self.variants.items())),
-            "script_variants": {f"{s}/{v}": n for (s, v), n in sorted(self.pairs.items())},
+            "script_variants": {f"{s}/{v}" if v else s: n for (s, v), n in sorted(self.pairs.items())},
             "normalization": dict(sorted(self.steps.items())),
             "clusters": [{"cluster": c.id, "size": len(c.members) + 1, "diff": pages.get(c.id),
                           "similarity": min(m.similarity for m in c.members),
