@@ -519,11 +519,21 @@ def test_diff_two_files_in_colour(tmp_path: Path) -> None:
 
 
 def test_diff_unknown_reference(tmp_path: Path) -> None:
+    (tmp_path / "corpus.jsonl").write_text('{"id":"a:0","text":"x"}\n')
     result = diff_cli("nope:1", "nope:2", "--run", str(tmp_path))
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         f"Error: cannot find article 'nope:1': not a file, not FILE:N, and not an id in {tmp_path}/corpus.jsonl "
         f"or {tmp_path}/removed.jsonl (give a file, FILE:N, or --run DIR holding the clean output)")
+
+
+@pytest.mark.parametrize(("run", "where"), [("missing", "does not exist"),
+                                            (".", "holds no corpus.jsonl or removed.jsonl")])
+def test_diff_names_a_run_directory_that_is_not_one(tmp_path: Path, run: str, where: str) -> None:
+    result = diff_cli("a:0", "b:0", "--run", str(tmp_path / run))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: cannot find article 'a:0': not a file, not FILE:N, and the run "
+                                    f"directory {tmp_path / run} {where}")
 
 
 @pytest.mark.parametrize(("content", "problem"), [

@@ -1043,6 +1043,10 @@ def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
         except UnicodeDecodeError:
             raise InputError(f"cannot read {run / name}: it is not UTF-8",
                              "--run must be a directory written by toolkit clean") from None
+    if not any((run / name).exists() for name in ("corpus.jsonl", "removed.jsonl")):
+        where = "does not exist" if not run.exists() else "holds no corpus.jsonl or removed.jsonl"
+        raise InputError(f"cannot find article {ref!r}: not a file, not FILE:N, and the run directory {run} {where}",
+                         "give a file, FILE:N, or --run DIR holding the clean output")
     raise InputError(f"cannot find article {ref!r}: not a file, not FILE:N, and not an id in "
                      f"{run}/corpus.jsonl or {run}/removed.jsonl",
                      "give a file, FILE:N, or --run DIR holding the clean output")
