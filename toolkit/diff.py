@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from .display import shown
+from .display import UNSAFE, shown
 
 __all__ = [
     "ArticleView",
@@ -441,7 +441,7 @@ def _e(text: object) -> str:
     return html.escape(shown(str(text)), quote=True)
 
 
-_HTML_SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_HTML_SPECIAL = re.compile(f"[&<>\"']|{UNSAFE.pattern}")
 
 
 def _escape(text: str) -> str:

@@ -17,7 +17,6 @@ import shutil
 import stat
 import sys
 import tempfile
-import unicodedata
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -41,6 +40,7 @@ from .decode import (
     strict_parts,
     utf8_parts,
 )
+from .display import shown_name
 from .errors import ConfigError, InputError, OutputError
 from .pipeline import (
     ArticleTask,
@@ -154,35 +154,15 @@ def _once(found: list[InputFile], notice: Callable[[str], None] | None) -> list[
 
 
 def _named(found: list[InputFile], notice: Callable[[str], None] | None) -> list[InputFile]:
-    """Names that are not UTF-8 (a GBK archive unpacked on Linux) shown with their bytes escaped
-    (``\\xd0\\xc2.txt``): the outputs are UTF-8, and the escapes keep every byte of the name."""
-    odd = [f.rel for f in found if any(map(_unshown, f.rel))]
+    """Names that are not UTF-8, or that hold control characters, recorded with those escaped
+    (:func:`display.shown_name`): the outputs are UTF-8 and safe to print."""
+    odd = [f.rel for f in found if shown_name(f.rel) != f.rel]
     if not odd:
         return found
     if notice:
         notice(f"{len(odd)} file name{'' if len(odd) == 1 else 's'} not valid UTF-8 or holding control characters "
                f"({_first_few([shown_name(n) for n in odd])}): recorded with the bytes escaped")
     return [replace(f, rel=shown_name(f.rel)) for f in found]
-
-
-def _unshown(ch: str) -> bool:
-    """A control character, a bidi control or an undecodable byte: not to be written as it is."""
-    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI
-
-
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def shown_name(name: str) -> str:
-    """``name`` as it is recorded: undecodable bytes as ``\\xNN`` and control characters as
-    ``\\xNN``, ``\\uNNNN``; any other name unchanged.
-
-    >>> shown_name("a\\udcd0b.txt"), shown_name("x\\ty.txt"), shown_name("新闻.txt")
-    ('a\\\\xd0b.txt', 'x\\\\x09y.txt', '新闻.txt')
-    """
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    return "".join(ch if not _unshown(ch) else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
-                   for ch in text)
 
 
 def _first_few(names: Sequence[str]) -> str:
