@@ -198,3 +198,19 @@ def test_an_article_with_no_variant_is_counted_without_a_none_label(tmp_path: Pa
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["variants"] == {"none": 1} and data["script_variants"] == {"none": 1}
     assert "/None" not in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_duplicate_example_names_its_keeper_once_and_a_contained_copy_is_explained(tmp_path: Path) -> None:
+    from toolkit.split import body_text, find_segments
+
+    seed = (ROOT / "seeds" / "004_14352a4bf9531335.txt").read_text(encoding="utf-8")
+    body = next(body_text(seed, s) for s in find_segments(seed) if s.kind == "article")[:1500]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(body[:1150] + "\n", encoding="utf-8")  # an excerpt: Jaccard 0.77
+    (tmp_path / "in" / "b.txt").write_text(body + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_clean(discover([str(tmp_path / "in")]), out, Config())
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("duplicate of b:0") == 1  # the detail says it; no arrow repeating it
+    [issue] = [i for i in json.loads((out / "report.json").read_text())["top_issues"] if i["kind"] == "duplicates"]
+    assert "below it, copies matched by containment" in issue["message"]

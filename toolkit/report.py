@@ -298,7 +298,9 @@ def top_issues(data: dict[str, Any], config: Config) -> list[dict[str, Any]]:
         low = min(c["similarity"] for c in data["clusters"])
         add("low", "duplicates", len(data["clusters"]),
             f"{len(data['clusters'])} duplicate cluster(s) removed {sum(c['size'] - 1 for c in data['clusters'])} "
-            f"article(s); lowest similarity {low} (threshold {config.dedup.threshold}): review the diff pages",
+            f"article(s); lowest similarity {low} (threshold {config.dedup.threshold}"
+            f"{'; below it, copies matched by containment' if low < config.dedup.threshold else ''}): "
+            "review the diff pages",
             "clusters")
     left = found.get("halfwidth_left", none)
     add("low", "halfwidth_left", left["count"],
@@ -633,7 +635,7 @@ def html_page(data: dict[str, Any]) -> str:
         for reason, n in data["removed_by_reason"].items():
             examples = "<br>".join(
                 f"{_e(e['id'])} {_e(e.get('title') or '')}"
-                + (f" → duplicate of {_e(e['duplicate_of'])}" if e.get("duplicate_of") else "")
+                + (f" → duplicate of {_e(e['duplicate_of'])}" if e.get("duplicate_of") and not e.get("detail") else "")
                 + (f' <span class="muted">{_e(e["detail"])}</span>' if e.get("detail") else "")
                 for e in data["removal_examples"].get(reason, []))
             rows.append([reason, n, REASONS.get(reason, "quality rule (see README)"), _Raw(examples)])
