@@ -88,6 +88,17 @@ def test_unknown_encoding_fails_before_any_output(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_a_forced_encoding_that_does_not_fit_is_kept_with_a_warning(tmp_path: Path) -> None:
+    src = tmp_path / "u8.txt"
+    src.write_text("新华社北京5月4日电 中国汽车市场保持稳定增长。（完）\n", encoding="utf-8")
+    result = runner.invoke(app, ["clean", str(src), "--out", str(tmp_path / "o"), "--encoding", "gbk", "-q"])
+    assert result.exit_code == 0, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Warning: u8.txt: --encoding gbk put U+FFFD for ") and line.endswith("check the encoding")
+    fine = runner.invoke(app, ["clean", str(src), "--out", str(tmp_path / "o2"), "--encoding", "utf-8", "-q"])
+    assert fine.exit_code == 0 and fine.stderr == ""
+
+
 def test_keep_first_flag(tmp_path: Path) -> None:
     result = runner.invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path), "--keep", "first", "-q"])
     assert result.exit_code == 0, result.stderr

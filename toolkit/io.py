@@ -494,14 +494,17 @@ def _work(job: _Job) -> _Done:
         if job.copied and f.path is not None:
             f.path.unlink(missing_ok=True)
     size = info.size
+    # A codec the user forced that does not fit: the file is kept as asked, and they are told.
+    warning = (f"{f.rel}: --encoding {info.encoding} put U+FFFD for {info.replacements} undecodable byte "
+               f"sequence(s); check the encoding") if info.method == "override" and info.replacements else None
     decoded, repaired_at = repair_file(f.rel, decoded)  # a damaged text is let go before splitting
     info, tasks = split_file(info, decoded, repaired_at, 0, config, f.stem)
     del decoded
     groups = list(_groups(tasks, job.batch_chars))
     if len(groups) <= 1:
-        return replace(_run(tasks, config, job.spill, 0, size), file=f, info=info)
+        return replace(_run(tasks, config, job.spill, 0, size), file=f, info=info, warning=warning)
     del tasks
-    return _Done(f, info, None, 0, 0, (), (), (), None, _batches(job, _written(job, groups), size))
+    return _Done(f, info, warning, 0, 0, (), (), (), None, _batches(job, _written(job, groups), size))
 
 
 def _streamed(job: _Job) -> _Done | None:
