@@ -566,7 +566,7 @@ def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
     """
     f = _as_folder(fold)
     k = cluster.keeper
-    shown = min(len(cluster.members), PAGE_MEMBERS)
+    aligned = min(len(cluster.members), PAGE_MEMBERS)
     body = [
         '<nav><a href="index.html">All clusters</a> · <a href="../report.html">Report</a></nav>\n',
         f"<header>\n<h1>Cluster {_e(cluster.cluster_id)}</h1>\n",
@@ -580,7 +580,7 @@ def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
     for n, m in enumerate(cluster.members, 1):
         a = m.article
         body.append(
-            f"<tr><td>{_member_link(n) if n <= shown else f'duplicate {n}'}</td><td>{_e(a.id)}</td>"
+            f"<tr><td>{_member_link(n) if n <= aligned else f'duplicate {n}'}</td><td>{_e(a.id)}</td>"
             f"<td{_differs_class(a.title, k.title, f)}>{_or_dash(a.title)}</td>"
             f"<td{_differs_class(a.source, k.source, f)}>{_or_dash(a.source)}</td>"
             f'<td class="num">{m.similarity:.3f}</td><td class="num">{m.containment:.3f}</td></tr>\n'
@@ -596,11 +596,11 @@ def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
         "<span>gutter: ~ changed, − deleted sentence, + inserted sentence</span>",
         "<span>highlighted title/source: differs from the kept article</span></p>\n",
     ]
-    for n, m in enumerate(cluster.members[:shown], 1):
+    for n, m in enumerate(cluster.members[:aligned], 1):
         body += _member_section(n, len(cluster.members), k, m)
-    if shown < len(cluster.members):
-        body.append(f'<p class="more">The first {shown} duplicates are aligned above; the other '
-                    f"{len(cluster.members) - shown} are in the table at the top and in clusters.jsonl.</p>\n")
+    if aligned < len(cluster.members):
+        body.append(f'<p class="more">The first {aligned} duplicates are aligned above; the other '
+                    f"{len(cluster.members) - aligned} are in the table at the top and in clusters.jsonl.</p>\n")
     return _document(f"Cluster {cluster.cluster_id}", body)
 
 

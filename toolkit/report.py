@@ -367,8 +367,8 @@ def _context(s: dict[str, Any]) -> _Md:
 
 
 def articles_removed(totals: dict[str, Any]) -> int:
-    """Articles removed: ``removed`` also counts the files that gave no article."""
-    return int(totals["removed"] - totals.get("files_removed", 0))
+    """Articles removed (``removed`` also counts the files that gave no article)."""
+    return int(totals["articles_removed"])
 
 
 def files_removed_phrase(totals: dict[str, Any]) -> str:
