@@ -184,7 +184,7 @@ def _replace(section: Any, name: str, values: dict[str, Any]) -> Any:
     for key, value in values.items():
         default = getattr(section, key)
         if isinstance(default, tuple) and isinstance(value, list):
-            item, items = _ITEMS[str(kinds[key])]
+            item, items = _ITEMS.get(str(kinds[key]), (object, "values"))  # a list setting added later: any items
             wrong = [v for v in value if not isinstance(v, item)]
             _check(not wrong, f"[{name}] {key} must be a list of {items}, got {wrong[0]!r}" if wrong else "",
                    "fix the value in the config file")
