@@ -85,7 +85,7 @@ def test_index_page_in_chromium(seed_run: Path, tmp_path: Path) -> None:
     assert rendered.console == []
     parsed = dom(rendered.dom)
     check_self_contained(page, parsed)
-    assert [u for _, _, u in parsed.urls] == ["c0001.html"]
+    assert [u for _, _, u in parsed.urls] == ["../report.html", "c0001.html"]
     assert "虎嗅APP, 最華人" in rendered.dom and "0.939" in rendered.dom
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
