@@ -214,3 +214,14 @@ def test_a_duplicate_example_names_its_keeper_once_and_a_contained_copy_is_expla
     assert page.count("duplicate of b:0") == 1  # the detail says it; no arrow repeating it
     [issue] = [i for i in json.loads((out / "report.json").read_text())["top_issues"] if i["kind"] == "duplicates"]
     assert "below it, copies matched by containment" in issue["message"]
+
+
+def test_the_markdown_files_table_shows_the_bytes_replaced(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    article = "新华社北京5月4日电 中国汽车市场保持稳定增长，新能源汽车销量继续攀升，多家企业发布新车型。（完）\n"
+    (tmp_path / "in" / "cut.txt").write_bytes(article.encode() * 2 + b"\xe4\xb8")  # a character cut at the end
+    out = tmp_path / "out"
+    run_clean(discover([str(tmp_path / "in")]), out, Config())
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| file | bytes | encoding | detected | confidence | method | replacements | articles | problem |" in md
+    assert re.search(r"\| cut\.txt \| \d+ \| utf-8 \| [^|]* \| [^|]* \| chardet \| 1 \| \d \|", md)

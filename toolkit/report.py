@@ -391,9 +391,10 @@ def markdown(data: dict[str, Any]) -> str:
     else:
         out.append("Nothing to look at.\n")
     out.append("\n## Files\n\n")
-    out.append(_table(["file", "bytes", "encoding", "detected", "confidence", "method", "articles", "problem"],
+    out.append(_table(["file", "bytes", "encoding", "detected", "confidence", "method", "replacements", "articles",
+                       "problem"],
                       [[f["file"], f["size"], f["encoding"], f["detected"], f["confidence"], f["method"],
-                        f["articles"], f["reason"]] for f in data["files"]]))
+                        f["replacements"], f["articles"], f["reason"]] for f in data["files"]]))
     out.append("\n")
     out.append(_table(["encoding", "files"], list(data["encodings"].items())))
     out.append("\n## Scripts and variants\n\n")
