@@ -188,6 +188,8 @@ def test_every_kind_of_bad_input_is_reported_and_the_run_goes_on(tmp_path: Path)
                                            "undecodable": 1, "unreadable": 3}
     assert [f["file"] for f in report["files"]] == sorted(p.name for p in inputs.iterdir())
     assert [r["source"] for r in lines(out / "corpus.jsonl")] == ["某報"]
+    sizes = {f["file"]: f["size"] for f in report["files"]}
+    assert (sizes["f_corrupt.gz"], sizes["g_gone.txt"]) == (24, 0)  # a corrupt file has its size on disk
 
 
 def test_file_names_that_are_not_utf8_are_recorded_escaped(tmp_path: Path) -> None:

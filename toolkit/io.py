@@ -488,7 +488,7 @@ def _work(job: _Job) -> _Done:
         info, decoded = decode_file(read_input(f), f.rel, config)
     except OSError as err:
         msg = cannot_read(f, err)
-        info = FileInfo(f.rel, 0, None, None, None, None, False, 0, 0, "unreadable", msg)
+        info = FileInfo(f.rel, _size_on_disk(f), None, None, None, None, False, 0, 0, "unreadable", msg)
         return _Done(f, info, msg, 0, 0, (), (), ())
     finally:
         if job.copied and f.path is not None:
@@ -505,6 +505,14 @@ def _work(job: _Job) -> _Done:
         return replace(_run(tasks, config, job.spill, 0, size), file=f, info=info, warning=warning)
     del tasks
     return _Done(f, info, warning, 0, 0, (), (), (), None, _batches(job, _written(job, groups), size))
+
+
+def _size_on_disk(f: InputFile) -> int:
+    """The size of an input that could not be read (a corrupt gzip file), where it can be known."""
+    try:
+        return f.path.stat().st_size if f.path is not None else 0
+    except OSError:
+        return 0
 
 
 def _streamed(job: _Job) -> _Done | None:
