@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import html
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -355,6 +356,7 @@ def test_a_cluster_page_aligns_its_first_members_and_lists_the_rest(tmp_path: Pa
     assert page.count("<tr><td>duplicate ") == members - diff_module.PAGE_MEMBERS  # listed, not linked
     assert f"the other {members - diff_module.PAGE_MEMBERS} are in the table" in page
     assert '<a href="index.html">All clusters</a>' in page
+    assert len(re.findall(r"<td>\d{3}\.txt, chars \d+–\d+</td>", page)) == members + 1  # where each is in the input
 
 
 def test_render_cluster_page() -> None:

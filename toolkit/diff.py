@@ -95,6 +95,7 @@ class ArticleView:
     title: str | None
     source: str | None
     text: str
+    where: str = ""  # where it is in the input: file, line of a JSON Lines file, character span
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,15 +573,17 @@ def render_cluster_page(cluster: ClusterView, fold: Fold | None = None) -> str:
         f"<header>\n<h1>Cluster {_e(cluster.cluster_id)}</h1>\n",
         f"<p>Kept article: <b>{_e(k.id)}</b>, chosen by rule <b>{_e(cluster.rule)}</b>; ",
         f"{len(cluster.members)} duplicate(s).</p>\n</header>\n",
-        '<table class="summary">\n<thead><tr><th>role</th><th>id</th><th>title</th><th>source</th>',
+        '<table class="summary">\n<thead><tr><th>role</th><th>id</th><th>in the input</th><th>title</th><th>source</th>',
         "<th>similarity</th><th>containment</th></tr></thead>\n<tbody>\n",
-        f"<tr><td>kept</td><td>{_e(k.id)}</td><td>{_or_dash(k.title)}</td><td>{_or_dash(k.source)}</td>",
+        f"<tr><td>kept</td><td>{_e(k.id)}</td><td>{_or_dash(k.where or None)}</td><td>{_or_dash(k.title)}</td>"
+        f"<td>{_or_dash(k.source)}</td>",
         '<td class="num">—</td><td class="num">—</td></tr>\n',
     ]
     for n, m in enumerate(cluster.members, 1):
         a = m.article
         body.append(
             f"<tr><td>{_member_link(n) if n <= aligned else f'duplicate {n}'}</td><td>{_e(a.id)}</td>"
+            f"<td>{_or_dash(a.where or None)}</td>"
             f"<td{_differs_class(a.title, k.title, f)}>{_or_dash(a.title)}</td>"
             f"<td{_differs_class(a.source, k.source, f)}>{_or_dash(a.source)}</td>"
             f'<td class="num">{m.similarity:.3f}</td><td class="num">{m.containment:.3f}</td></tr>\n'

@@ -765,10 +765,16 @@ def _finish(job: _Final) -> _Part:
             part.rows.append(report.summarize(rec, kept, context))
             if index in named:
                 part.texts[index] = (texts, texts_fh.tell())
-                view = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"])
+                view = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"], _where(rec["origin"]))
                 pickle.dump(view, texts_fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.unlink(job.spill)
     return part
+
+
+def _where(origin: dict[str, Any]) -> str:
+    """An article's place in the input, for a reviewer: ``a.txt, chars 120–1840``."""
+    line = f", line {origin['line']}" if origin.get("line") else ""
+    return f"{origin['file']}{line}, chars {origin['start']}–{origin['end']}"
 
 
 Where = tuple[str, int]  # an ArticleView pickled in a file, at an offset
