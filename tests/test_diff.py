@@ -553,6 +553,18 @@ def test_diff_with_a_damaged_run_is_one_error_line(tmp_path: Path, content: byte
     assert result.stderr.startswith(f"Error: cannot read {tmp_path}/corpus.jsonl: {problem}")
 
 
+@pytest.mark.parametrize(("content", "hint"), [(b"", "give a file with text"),
+                                             (b"\x00\x01\x02\x03" * 20, "give a text file"),
+                                             (b"\x81", "try --encoding")])
+def test_diff_of_a_file_it_cannot_decode_gives_a_fitting_hint(tmp_path: Path, content: bytes, hint: str) -> None:
+    (tmp_path / "x.txt").write_bytes(content)
+    (tmp_path / "y.txt").write_text("甲乙丙。", encoding="utf-8")
+    result = diff_cli(str(tmp_path / "x.txt"), str(tmp_path / "y.txt"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: cannot decode {tmp_path / 'x.txt'}: ")
+    assert result.stderr.strip().endswith(f"({hint})")
+
+
 def test_diff_article_number_out_of_range(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     result = diff_cli(f"{SEED}:8", f"{SEED}:0")

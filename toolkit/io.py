@@ -1077,7 +1077,8 @@ def _read_for_diff(path: Path) -> bytes:
 def _decode_for_diff(path: Path, config: Config) -> str:
     decoded = decode_bytes(_read_for_diff(path), config.encoding)
     if isinstance(decoded, Rejected):
-        raise InputError(f"cannot decode {path}: {decoded.detail}", "try --encoding")
+        hint = {"empty": "give a file with text", "binary": "give a text file"}.get(decoded.reason, "try --encoding")
+        raise InputError(f"cannot decode {path}: {decoded.detail}", hint)
     return decoded.text
 
 
