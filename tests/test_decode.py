@@ -537,3 +537,10 @@ def test_bomless_wide_text_cut_at_an_odd_byte_keeps_its_text(codec: str) -> None
     got = decode_bytes(A_SIMP.encode(codec) + b"A")
     assert isinstance(got, Decoded), got
     assert (got.encoding, got.text, got.strict, got.replacements) == (codec, A_SIMP + "\ufffd", False, 1)
+
+
+@pytest.mark.parametrize("lines", [["汽车市场观察\n", A_SIMP], [A_SIMP]])
+def test_a_utf8_bom_before_a_gbk_body_is_dropped_not_read_as_gbk(lines: list[str]) -> None:
+    got = decode_bytes(codecs.BOM_UTF8 + "".join(lines).encode("gbk"))
+    assert isinstance(got, Decoded), got
+    assert (got.text, got.encoding, got.strict) == ("".join(lines), "gb18030", True)

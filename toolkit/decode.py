@@ -406,6 +406,9 @@ def _by_lines(data: bytes, prefer: tuple[str, ...], bom: bool, damaged_utf8: boo
             used.append(None)
             continue
         utf8 = _UTF8_SIG if bom and index == 0 else _UTF8
+        if utf8 == _UTF8_SIG and _strict(part, utf8) is None:
+            # The BOM says UTF-8 but the line is not: the BOM is no part of another codec's text.
+            part, utf8 = part[len(codecs.BOM_UTF8):], _UTF8
         codec, text, bad = _decode_line(part, utf8, previous, damaged_utf8)
         texts.append(text)
         used.append(codec)
