@@ -338,3 +338,12 @@ def test_a_big_text_is_repaired_piece_by_piece_as_in_one_go(text: str, size: int
         assert repair(text) == whole
     finally:
         toolkit.mojibake._PIECE = original
+
+
+def test_written_cantonese_is_not_taken_for_mojibake() -> None:
+    # Big5-HKSCS decodes it correctly; its everyday characters are in neither level 1 set.
+    from toolkit import mojibake
+
+    text = "香港的冇嘢做，佢哋喺度食嘢，嘅嘢都係咁。" * 3
+    assert mojibake.signals(text)["mojibake_suspect"] is False
+    assert mojibake.signals("锟斤拷" + text)["mojibake_suspect"] is True  # real damage still shows

@@ -172,10 +172,16 @@ def _is_cjk(ch: str) -> bool:
     return CJK_RE.fullmatch(ch) is not None
 
 
+# Written Cantonese in everyday Hong Kong text, in neither level 1 (Big5-HKSCS encodes them all):
+# without them, a correctly decoded Cantonese article reads as rare characters, that is as mojibake.
+_CANTONESE = "冇嘢佢哋喺嘅咗啲嚟咁睇啱乜噉嗰揾搵攰嘥諗嘞吖嗱喎㗎嚿啫"
+
+
 @functools.cache
 def common_chars() -> frozenset[str]:
-    """GB2312 level 1 (3755 Simplified) plus Big5 level 1 (5401 Traditional) characters."""
-    chars: set[str] = set()
+    """GB2312 level 1 (3755 Simplified) plus Big5 level 1 (5401 Traditional) characters, and
+    the everyday characters of written Cantonese."""
+    chars: set[str] = set(_CANTONESE)
     for lead in range(0xB0, 0xD8):
         for trail in range(0xA1, 0xFF):
             _add_cjk(chars, bytes((lead, trail)), _GB18030)
