@@ -220,15 +220,6 @@ class Permutations:
     seed: int
     a: np.ndarray
     b: np.ndarray
-    # a and b, each value repeated along a block: numpy multiplies two arrays of one shape much
-    # faster than it broadcasts a column over a block.
-    tiles: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        tiles = tuple(np.repeat(v[:, None], _BLOCK, axis=1) for v in (self.a, self.b))
-        for tile in tiles:
-            tile.setflags(write=False)
-        object.__setattr__(self, "tiles", tiles)
 
     @classmethod
     def create(cls, num_perm: int, seed: int) -> Permutations:
@@ -265,10 +256,22 @@ def _minhash_c(hashes: np.ndarray, counts: np.ndarray, perms: Permutations, coun
     return out
 
 
+@cache
+def _tiles(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """a and b of :func:`permutations`, each value repeated along a block: numpy multiplies two
+    arrays of one shape much faster than it broadcasts a column over a block. Made only where
+    the numpy path runs."""
+    perms = permutations(num_perm, seed)
+    tiles = (np.repeat(perms.a[:, None], _BLOCK, axis=1), np.repeat(perms.b[:, None], _BLOCK, axis=1))
+    for tile in tiles:
+        tile.setflags(write=False)
+    return tiles
+
+
 def _minhash_numpy(hashes: np.ndarray, counts: np.ndarray, perms: Permutations, count: int) -> np.ndarray:
     """:func:`_minhash_many` in numpy: the blocks run across sets, and each set's minimum is
     taken over its own columns of a block."""
-    a, b = (tile[:count] for tile in perms.tiles)
+    a, b = (tile[:count] for tile in _tiles(perms.a.size, perms.seed))
     out = np.full((count, counts.size), np.iinfo(np.uint32).max, dtype=np.uint32)
     starts = np.cumsum(counts) - counts  # each set's first column
     scratch = np.empty((count, min(_BLOCK, hashes.size)), dtype=np.uint32)
