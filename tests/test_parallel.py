@@ -109,6 +109,55 @@ def test_a_failed_run_leaves_the_last_runs_output_whole(tmp_path: Path, monkeypa
     assert _tree(out) == whole
 
 
+
+@pytest.mark.parametrize("kernel", ["whole", "refuses_midway", "stops_early", "absent"])
+def test_a_part_is_appended_whole_however_the_kernel_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            kernel: str) -> None:
+    real = getattr(io.os, "copy_file_range", None)
+    calls = 0
+
+    def copy(src: int, dst: int, count: int) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            if kernel == "refuses_midway":
+                raise OSError(18, "Invalid cross-device link")
+            if kernel == "stops_early":
+                return 0
+        assert real is not None
+        return int(real(src, dst, min(count, 1000)))
+
+    if kernel == "absent":
+        monkeypatch.delattr(io.os, "copy_file_range", raising=False)
+    elif real is not None:
+        monkeypatch.setattr(io.os, "copy_file_range", copy)
+    else:
+        pytest.skip("no copy_file_range here")
+    part = tmp_path / "part"
+    body = "".join(f"{n}:中文行\n" for n in range(2000)).encode()
+    part.write_bytes(body)
+    with open(tmp_path / "out", "wb") as dest:
+        dest.write(b"head\n")  # buffered: it must land before the part
+        io._append(str(part), dest)
+        dest.write(b"tail\n")
+    assert (tmp_path / "out").read_bytes() == b"head\n" + body + b"tail\n"
+    assert not part.exists()
+    assert kernel == "absent" or calls >= 2  # the kernel copied the first bytes
+
+
+def test_a_run_that_cannot_append_a_part_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(name: str, dest: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    out = tmp_path / "out"
+    io.run_clean(io.discover([str(TRAD)]), out, Config(), jobs=1)
+    before = _tree(out)
+    monkeypatch.setattr(io, "_append", full)
+    with pytest.raises(OSError, match="No space"):
+        io.run_clean(io.discover([str(TRAD), str(SIMP)]), out, Config(), jobs=1)
+    assert _tree(out) == before
+    assert not [p for p in out.rglob(".*")]
+
 def test_staging_puts_every_file_in_place_or_none(tmp_path: Path) -> None:
     with io.Staging() as staging:
         for name in ("a.txt", "b.bin", "c.txt"):
@@ -236,6 +285,23 @@ def test_big_files_cut_into_batches_give_the_same_output(tmp_path: Path, monkeyp
             assert len(runs) > 40 + 4 + 7  # long.txt, r.jsonl (a bad line too), the Traditional seed
             assert {b.first for b in runs} >= set(range(40))
 
+
+
+def test_the_report_lists_the_first_articles_whichever_part_holds_them(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each part of the corpus is tallied by a worker, which lists only the rows before the
+    # report's limit: the limit falls inside a big file's batches here.
+    root = _bigger(tmp_path / "in")
+    (root / "long.txt").write_text("".join(p.read_text(encoding="utf-8") for p in sorted(root.glob("s*.txt"))),
+                                   encoding="utf-8")
+    monkeypatch.setattr(io.report, "LISTED", 12)
+    listed = []
+    for batch_chars in (10**9, 700):
+        out = tmp_path / f"out{batch_chars}"
+        io.run_clean(io.discover([str(root)]), out, Config(), jobs=1, batch_chars=batch_chars)
+        listed.append([a["id"] for a in json.loads((out / "report.json").read_text(encoding="utf-8"))["articles"]])
+    assert listed[0] == listed[1]
+    assert listed[0][:3] == ["long:0", "long:1", "long:2"] and len(listed[0]) == 12
 
 def test_batches_tile_the_tasks_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(io, "task_size", lambda task: task.n)  # type: ignore[union-attr]

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from toolkit.cli import app
@@ -124,6 +128,56 @@ def test_tally_keeps_lists_bounded_and_counts_everything() -> None:
     spans = next(i for i in data["top_issues"] if i["kind"] == "mixed_script")
     assert spans["count"] == n and len(spans["ids"]) == 10
 
+
+
+_ROW = st.fixed_dictionaries({
+    "status": st.sampled_from(["kept", "kept", "near_duplicate", "quality:too_short"]),
+    "script": st.sampled_from(["hans", "hant", "none"]), "variant": st.sampled_from([None, "tw", "hk", "cn"]),
+    "spans": st.integers(0, 12), "advisories": st.integers(0, 2),
+    "steps": st.dictionaries(st.sampled_from(["fullwidth_punct", "odd_spaces", "cut_credits"]), st.integers(1, 5)),
+    "chars": st.integers(0, 5000), "halfwidth_left": st.integers(0, 2), "captions": st.integers(0, 2),
+    "mojibake_suspect": st.booleans(),
+})
+
+
+_MANY = {"status": "kept", "script": "hant", "variant": "tw", "spans": 12, "advisories": 1, "steps": {},
+         "chars": 90, "halfwidth_left": 1, "captions": 0, "mojibake_suspect": False}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROW, max_size=80), st.lists(st.integers(0, 80), max_size=6), st.integers(0, 30))
+@example([_MANY] * 30, [10, 20], 5)  # more spans than the report lists
+def test_tallies_of_parts_merged_in_order_equal_one_tally(drawn: list[dict[str, Any]], cuts: list[int],
+                                                         listed: int) -> None:
+    # What the workers do: each part of the corpus is tallied apart, listing only the rows the
+    # whole run would list, and the parts are merged in order.
+    from toolkit.pipeline import Decisions
+    from toolkit.report import Tally
+
+    rows = [{"id": f"f:{i}", "title": f"t{i}", "source": None, "script": d["script"], "variant": d["variant"],
+             "status": d["status"], "detail": "why", "cluster": None,
+             "duplicate_of": "f:0" if d["status"] == "near_duplicate" else None,
+             "mixed_spans": [{"text": "里", "suggest": "裡", "start": k, "reason": "evidence_in_corpus"}
+                             for k in range(d["spans"])],
+             "advisories": d["advisories"], "steps": d["steps"], "captions": ["▲圖"] if d["captions"] else [],
+             "quality": {"chars": d["chars"], "cjk_ratio": 0.9, "repeated_13gram": 0.0,
+                         "halfwidth_left": d["halfwidth_left"], "captions": d["captions"],
+                         "mojibake_suspect": d["mojibake_suspect"]}}
+            for i, d in enumerate(drawn)]
+    config = Config()
+    whole = Tally(config, listed=listed)
+    for row in rows:
+        whole.add(row)
+    empty = Decisions([], {}, {}, {}, "longest")
+    bounds = sorted({0, len(rows), *(c for c in cuts if c <= len(rows))})
+    for aware in (True, False):  # parts that list only what the whole would, or list all they can
+        merged = Tally(config, listed=listed)
+        for start, stop in pairwise(bounds):
+            part = Tally(config, listed=max(0, listed - start) if aware else listed)
+            for row in rows[start:stop]:
+                part.add(row)
+            merged.merge(part)
+        assert merged.build([], empty, {}, {}) == whole.build([], empty, {}, {})
 
 @pytest.mark.parametrize("step", ["mojibake", "cut_credits", "script:s2twp", "script:tw2t+t2hk", "script:repair",
                                   *FIXERS])

@@ -20,8 +20,8 @@ import tempfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice
@@ -724,13 +724,14 @@ class _Final:
     spill: str
     base: int  # index of the file's first article in the corpus
     decisions: str  # pickled (Decisions, ids of clustered articles)
+    config: Config
 
 
 @dataclass(frozen=True, slots=True)
 class _Part:
     kept: str  # corpus.jsonl lines of this file, to be appended in input order
     removed: str
-    rows: list[dict[str, Any]]  # report rows
+    tally: report.Tally  # the report's figures for its rows
     texts: dict[int, tuple[str, int]]  # clustered articles, for the diff pages: (file, offset)
 
 
@@ -744,25 +745,26 @@ def _load_decisions(path: str) -> tuple[Decisions, dict[int, str]]:
 
 def _finish(job: _Final) -> _Part:
     decisions, named = _load_decisions(job.decisions)
-    part = _Part(job.spill + ".kept", job.spill + ".removed", [], {})
+    part = _Part(job.spill + ".kept", job.spill + ".removed", report.Tally(job.config), {})
     texts = job.spill + ".texts"
     context: tuple[tuple[int, str, str], ...]
     # Binary: a settled line is copied as the bytes the first phase encoded.
     with open(part.kept, "wb") as kept_fh, open(part.removed, "wb") as removed_fh, open(texts, "wb") as texts_fh:
-        for entry in _read_spill(job.spill):
+        for n, entry in enumerate(_read_spill(job.spill)):
+            index = job.base + (entry.local if isinstance(entry, Settled) else entry.doc.index)
+            if n == 0:  # the report lists the corpus's first rows: those before this part come first
+                part.tally.listed = max(0, report.LISTED - index)
             if isinstance(entry, Settled):
-                index = job.base + entry.local
                 if index not in named:  # in no cluster: the line made in the first phase stands
                     (kept_fh if entry.kept else removed_fh).write(entry.line)
-                    part.rows.append(entry.row)
+                    part.tally.add(entry.row)
                     continue
                 kept, rec, context = entry.kept, json.loads(entry.line), ()
             else:
-                index = job.base + entry.doc.index
                 (kept, rec), context = settle(entry, decisions.lexicon), entry.context
             kept = deduplicate(rec, index, decisions, named) and kept
             (kept_fh if kept else removed_fh).write(_line(rec))
-            part.rows.append(report.summarize(rec, kept, context))
+            part.tally.add(report.summarize(rec, kept, context))
             if index in named:
                 part.texts[index] = (texts, texts_fh.tell())
                 view = diff.ArticleView(rec["id"], rec["title"], rec["source"], rec["text"], _where(rec["origin"]))
@@ -877,25 +879,27 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
         outputs = Staging()
         pages_dir = Path(tempfile.mkdtemp(dir=out, prefix=".diffs."))  # becomes diffs/ at the end
         try:
-            with outputs.open(out / "corpus.jsonl", "wb") as kept_fh, outputs.open(out / "removed.jsonl", "wb") as removed_fh:
+            # One thread appends the finished parts to the outputs in input order, then closes and
+            # syncs them, while the workers finish the next parts and then render the pages.
+            with ExitStack() as opened, ThreadPoolExecutor(max_workers=1) as disk:
+                kept_fh = opened.enter_context(outputs.open(out / "corpus.jsonl", "wb"))
+                removed_fh = opened.enter_context(outputs.open(out / "removed.jsonl", "wb"))
                 for rec in file_removed:
                     removed_fh.write(_line(rec))
-                for part in pool.map(_finish, (_Final(path, base, decided) for base, path in spills)):
-                    for name, dest in ((part.kept, kept_fh), (part.removed, removed_fh)):
-                        with open(name, "rb") as src:
-                            shutil.copyfileobj(src, dest, 1 << 20)
-                        os.unlink(name)
-                    for row in part.rows:
-                        tally.add(row)
-                    texts.update(part.texts)
-            _load_decisions.cache_clear()
-            # The disk takes the big outputs while the workers render the pages.
-            with ThreadPoolExecutor(max_workers=1) as syncer:
-                synced = syncer.submit(outputs.sync)
+                queued: list[Future[None]] = []
                 try:
+                    for part in pool.map(_finish, (_Final(path, base, decided, config) for base, path in spills)):
+                        queued.append(disk.submit(_take_part, part, kept_fh, removed_fh, tally))
+                        texts.update(part.texts)
+                    _load_decisions.cache_clear()
+                    queued.append(disk.submit(_close_and_sync, opened, outputs))
                     pages = _write_diffs(pages_dir, decisions, texts, pool.map)
-                finally:
-                    synced.result()
+                    for task in queued:
+                        task.result()
+                except BaseException:
+                    for waiting in queued:
+                        waiting.cancel()
+                    raise
         except BaseException:
             outputs.discard()
             shutil.rmtree(pages_dir, ignore_errors=True)
@@ -924,6 +928,35 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
         shutil.rmtree(pages_dir, ignore_errors=True)
         raise
     return summary
+
+
+def _take_part(part: _Part, kept: IO[bytes], removed: IO[bytes], tally: report.Tally) -> None:
+    """Append a finished part to the outputs (removing its files) and add up its figures."""
+    _append(part.kept, kept)
+    _append(part.removed, removed)
+    tally.merge(part.tally)
+
+
+def _close_and_sync(opened: ExitStack[Any], outputs: Staging) -> None:
+    opened.close()
+    outputs.sync()
+
+
+def _append(name: str, dest: IO[bytes]) -> None:
+    """Append file ``name`` to ``dest`` and remove it; the kernel copies where it can (no round
+    trip of the bytes through this process), else they are read and written."""
+    dest.flush()
+    with open(name, "rb") as src:
+        size, done = os.fstat(src.fileno()).st_size, 0
+        if hasattr(os, "copy_file_range"):
+            # Another file system, an old kernel or an odd file refuses: the rest is copied below.
+            with suppress(OSError):
+                while done < size and (n := os.copy_file_range(src.fileno(), dest.fileno(), size - done)):
+                    done += n
+        if done < size:  # both descriptors' offsets are past the bytes copied so far
+            shutil.copyfileobj(src, dest, 1 << 20)
+            dest.flush()
+    os.unlink(name)
 
 
 def _replace_dir(new: Path, final: Path) -> None:

@@ -95,6 +95,7 @@ class Tally:
     articles: list[dict[str, Any]] = field(default_factory=list)
     # finding -> [articles, total count, first ids, first example]
     findings: dict[str, list[Any]] = field(default_factory=dict)
+    listed: int = LISTED  # rows kept in ``articles``: fewer for a part whose rows come after others
 
     def __post_init__(self) -> None:
         self.hist = {key: [0] * len(spec[1]) for key, spec in _specs(self.config).items()}
@@ -134,7 +135,7 @@ class Tally:
         for key, (_, edges, _, _) in _specs(self.config).items():
             if key in q:
                 self.hist[key][_bin(q[key], edges)] += 1
-        if len(self.articles) < LISTED:
+        if len(self.articles) < self.listed:
             self.articles.append(row)
         broken = bool(q.get("replacement_chars") or q.get("mojibake_markers") or q.get("mojibake_suspect"))
         self._find("mojibake", row, int(broken))
@@ -142,6 +143,32 @@ class Tally:
         if status == "kept":  # what users of the corpus will see
             self._find("halfwidth_left", row, q.get("halfwidth_left") or 0)
             self._find("captions", row, q.get("captions") or 0, (row.get("captions") or [None])[0])
+
+    def merge(self, other: Tally) -> None:
+        """Count here the rows ``other`` counted, rows that come after this tally's: the same as
+        adding them one by one (so parts of a corpus are tallied apart and merged in order)."""
+        self.found += other.found
+        self.kept += other.kept
+        for mine, theirs in ((self.status, other.status), (self.scripts, other.scripts),
+                             (self.variants, other.variants), (self.steps, other.steps)):
+            mine.update(theirs)
+        self.pairs.update(other.pairs)
+        self.mixed_spans += other.mixed_spans
+        self.advisories += other.advisories
+        for status, found in other.examples.items():
+            examples = self.examples.setdefault(status, [])
+            examples.extend(found[:max(0, EXAMPLES - len(examples))])
+        self.mixed.extend(other.mixed[:max(0, MIXED_LISTED - len(self.mixed))])
+        for key, counts in other.hist.items():
+            self.hist[key] = [a + b for a, b in zip(self.hist[key], counts, strict=True)]
+        self.articles.extend(other.articles[:max(0, self.listed - len(self.articles))])
+        for kind, (n, total, first, example) in other.findings.items():
+            if kind not in self.findings:
+                self.findings[kind] = [0, 0, [], example]
+            entry = self.findings[kind]
+            entry[0] += n
+            entry[1] += total
+            entry[2].extend(first[:max(0, IDS - len(entry[2]))])
 
     def build(self, files: Sequence[FileInfo], decisions: Decisions, ids: Mapping[int, str],
               pages: dict[str, str], stems: Sequence[str] = ()) -> dict[str, Any]:
