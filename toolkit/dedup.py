@@ -124,7 +124,7 @@ def matching_view(folded: str) -> str:
 def _alnum() -> tuple[np.ndarray, np.ndarray]:
     """The code points that ``[\\W_]`` leaves, and per code point its lower case where that is one
     of them (else 0): table lookups beat a regex sub and ``str.lower`` per article."""
-    every = "".join(map(chr, range(0x110000)))
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")  # every code point
     kept = np.frombuffer(re.sub(r"[\W_]+", "", every).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = np.zeros(0x110000, dtype=bool)
     table[kept] = True

@@ -469,9 +469,11 @@ def _script_text(pieces: Iterable[Piece]) -> str:
 def _cell(pieces: Sequence[Piece], other: Sequence[Piece], left: bool) -> str:
     """HTML for one side of a row; script marks name both variants (kept / duplicate)."""
     counterpart, pos, out = None, 0, []
+    # One search of the whole side instead of one a piece: most sides need no escaping at all.
+    escape = _escape if _HTML_SPECIAL.search("".join(p.text for p in pieces)) else str
     for p in pieces:
         raw, tag = p.text, p.tag
-        text = _escape(raw)
+        text = escape(raw)
         if tag == "script":
             if counterpart is None:
                 counterpart = _script_text(other)
