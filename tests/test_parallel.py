@@ -506,3 +506,22 @@ def test_an_output_line_is_what_json_writes(rec: dict[str, Any], meta: dict[str,
 def test_an_output_line_with_a_lone_surrogate_fails_as_json_does() -> None:
     with pytest.raises(UnicodeEncodeError):
         io._line({"text": "a\ud800b"})
+
+
+def test_every_page_is_synced_before_the_pages_are_put_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real_sync, real_replace = io._fsync, io._replace_dir
+
+    def sync(name: str) -> None:
+        synced.append(name)
+        real_sync(name)
+
+    def replace_dir(new: Path, final: Path) -> None:
+        pages = sorted(p.name for p in new.glob("c*.html"))
+        assert len(pages) > 16 and set(pages) <= {Path(n).name for n in synced}
+        real_replace(new, final)
+
+    monkeypatch.setattr(io, "_fsync", sync)
+    monkeypatch.setattr(io, "_replace_dir", replace_dir)
+    io.run_clean(io.discover([str(_bigger(tmp_path / "in"))]), tmp_path / "out", Config(), jobs=1)
+    assert (tmp_path / "out" / "diffs" / "c0016.html").is_file()

@@ -288,6 +288,9 @@ def cannot_read(f: InputFile, err: OSError) -> str:
     return f"cannot read {f.rel}: {err.strerror or err}"
 
 
+_SYNCS = 16  # concurrent fsyncs share the file system's journal commits
+
+
 class Staging:
     """Files written under temporary names beside their final paths, then put in place together:
     synced at once (concurrent fsyncs share the file system's journal commits), then renamed.
@@ -318,7 +321,7 @@ class Staging:
         """Sync every file written (on an error, remove them all)."""
         try:
             if len(self._files) > 1:
-                with ThreadPoolExecutor(max_workers=min(len(self._files), 16)) as syncs:
+                with ThreadPoolExecutor(max_workers=min(len(self._files), _SYNCS)) as syncs:
                     list(syncs.map(_fsync, [tmp for tmp, _ in self._files]))
             else:
                 for tmp, _ in self._files:
@@ -814,19 +817,19 @@ def _render(job: _Pages) -> list[diff.ClusterView]:
     """Write one page per cluster; return the clusters without texts, for the index."""
     fold = _char_folder()
     out = []
-    with Staging() as pages:  # the batch's pages are synced together
-        for cluster_id, keeper_at, members_at in job.clusters:
-            keeper = _load_view(keeper_at)
-            articles = [_load_view(where) for where, _, _ in members_at]
-            aligned = diff.align_each(keeper.text, [a.text for a in articles[:diff.PAGE_MEMBERS]], fold)
-            aligned += [[]] * (len(articles) - len(aligned))  # listed in the page's table only
-            members = [diff.MemberView(article, similarity, containment, tuple(rows)) for article,
-                       (_, similarity, containment), rows in zip(articles, members_at, aligned, strict=True)]
-            view = diff.ClusterView(cluster_id, keeper, job.rule, tuple(members))
-            with pages.open(Path(job.diffs) / f"{cluster_id}.html") as fh:
-                fh.write(diff.render_cluster_page(view, fold))
-            out.append(diff.ClusterView(cluster_id, replace(keeper, text=""), job.rule, tuple(
-                diff.MemberView(replace(m.article, text=""), m.similarity, m.containment, ()) for m in members)))
+    for cluster_id, keeper_at, members_at in job.clusters:
+        keeper = _load_view(keeper_at)
+        articles = [_load_view(where) for where, _, _ in members_at]
+        aligned = diff.align_each(keeper.text, [a.text for a in articles[:diff.PAGE_MEMBERS]], fold)
+        aligned += [[]] * (len(articles) - len(aligned))  # listed in the page's table only
+        members = [diff.MemberView(article, similarity, containment, tuple(rows)) for article,
+                   (_, similarity, containment), rows in zip(articles, members_at, aligned, strict=True)]
+        view = diff.ClusterView(cluster_id, keeper, job.rule, tuple(members))
+        # Under its own name: the directory is put in place whole once every page is synced.
+        with open(os.path.join(job.diffs, f"{cluster_id}.html"), "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(diff.render_cluster_page(view, fold))
+        out.append(diff.ClusterView(cluster_id, replace(keeper, text=""), job.rule, tuple(
+            diff.MemberView(replace(m.article, text=""), m.similarity, m.containment, ()) for m in members)))
     return out
 
 
@@ -1041,11 +1044,21 @@ def _write_diffs(pages: Path, decisions: Decisions, texts: Mapping[int, Where], 
             (c.id, texts[c.keeper], tuple((texts[m.index], m.similarity, m.containment) for m in c.members))
             for c in decisions.clusters[k:k + batch]))
         for k in range(0, len(decisions.clusters), batch)]
-    views = [view for done in run(_render, jobs) for view in done]
-    names = [f"{v.cluster_id}.html" for v in views]
-    with atomic_file(pages / "index.html") as fh:
-        fh.write(diff.render_index(views, names))
+    views: list[diff.ClusterView] = []
+    # The pages of each batch are synced here as the next batches render: a worker that synced
+    # its own would wait on the disk instead of rendering.
+    with ThreadPoolExecutor(max_workers=_SYNCS) as syncs:
+        synced = []
+        for done in run(_render, jobs):
+            views += done
+            synced += [syncs.submit(_fsync, str(pages / f"{v.cluster_id}.html")) for v in done]
+        names = [f"{v.cluster_id}.html" for v in views]
+        with atomic_file(pages / "index.html") as fh:
+            fh.write(diff.render_index(views, names))
+        for page in synced:
+            page.result()
     return {v.cluster_id: f"diffs/{n}" for v, n in zip(views, names, strict=True)}
+
 
 
 def load_article(ref: str, run: Path, config: Config) -> diff.ArticleView:
