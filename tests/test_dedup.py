@@ -532,7 +532,7 @@ def test_candidates_are_the_pairs_sharing_a_band(rows: list[list[int]], rnd: ran
     # Few distinct hash values: runs of one, two and many equal hashes in every band.
     index = DedupIndex(DedupConfig())
     members = rnd.sample(range(10_000), len(rows))
-    index._bands = [np.array(r, dtype=np.uint64) + np.uint64(2**63) for r in rows]
+    index._bands = bytearray(b"".join((np.array(r, dtype=np.uint64) + np.uint64(2**63)).tobytes() for r in rows))
     index._members = members
     expected = {(min(members[i], members[j]), max(members[i], members[j]))
                 for i in range(len(rows)) for j in range(i + 1, len(rows))

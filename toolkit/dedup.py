@@ -545,7 +545,9 @@ class DedupIndex:
     _length: dict[int, int] = field(default_factory=dict)
     _damaged: set[int] = field(default_factory=set)  # never kept by "longest" over a sound copy
     _edges: dict[int, dict[int, Edge]] = field(default_factory=dict)  # verified, between first articles
-    _bands: list[np.ndarray] = field(default_factory=list)  # band hashes of LSH members, in arrival order
+    # Band hashes (uint64) of LSH members, one row each in arrival order: appended as bytes, since
+    # stacking a hundred thousand small arrays at the end costs more than all the appends.
+    _bands: bytearray = field(default_factory=bytearray)
     _members: list[int] = field(default_factory=list)  # the article of each row of _bands
 
     def add(self, index: int, view: str, length: int, damaged: bool = False) -> None:
@@ -562,7 +564,7 @@ class DedupIndex:
         self._exact.setdefault(first, []).append(index)
         if first != index or prepared.bands is None:
             return  # an exact duplicate has the first copy's candidates; a tiny view has none
-        self._bands.append(prepared.bands)
+        self._bands += prepared.bands.astype(np.uint64, copy=False).tobytes()
         self._members.append(index)
         self.views[index] = zlib.compress(prepared.view, 1) if self.compress else prepared.view
 
@@ -570,8 +572,9 @@ class DedupIndex:
         """Pairs of articles (smaller index first) sharing at least one band, sorted."""
         if not self._bands:
             return []
-        table = np.ascontiguousarray(np.vstack(self._bands).T)  # one contiguous row per band
         members = np.asarray(self._members, dtype=np.int64)
+        rows = np.frombuffer(self._bands, dtype=np.uint64).reshape(members.size, -1)
+        table = np.ascontiguousarray(rows.T)  # one contiguous row per band
         found = []  # pairs as (smaller << 32) | larger (article indices stay below 2**31)
         for band in table:
             order = np.argsort(band)  # the order within a run of equal hashes does not matter
