@@ -113,12 +113,12 @@ def test_a_failed_run_leaves_the_last_runs_output_whole(tmp_path: Path, monkeypa
 
 
 @pytest.mark.parametrize("kernel", ["whole", "refuses_midway", "stops_early", "absent"])
-def test_a_part_is_appended_whole_however_the_kernel_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            kernel: str) -> None:
+def test_ranges_are_appended_whole_however_the_kernel_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             kernel: str) -> None:
     real = getattr(io.os, "copy_file_range", None)
     calls = 0
 
-    def copy(src: int, dst: int, count: int) -> int:
+    def copy(src: int, dst: int, count: int, offset_src: int | None = None) -> int:
         nonlocal calls
         calls += 1
         if calls == 2:
@@ -127,7 +127,7 @@ def test_a_part_is_appended_whole_however_the_kernel_copies(tmp_path: Path, monk
             if kernel == "stops_early":
                 return 0
         assert real is not None
-        return int(real(src, dst, min(count, 1000)))
+        return int(real(src, dst, min(count, 1000), offset_src))
 
     if kernel == "absent":
         monkeypatch.delattr(io.os, "copy_file_range", raising=False)
@@ -135,26 +135,27 @@ def test_a_part_is_appended_whole_however_the_kernel_copies(tmp_path: Path, monk
         monkeypatch.setattr(io.os, "copy_file_range", copy)
     else:
         pytest.skip("no copy_file_range here")
-    part = tmp_path / "part"
     body = "".join(f"{n}:中文行\n" for n in range(2000)).encode()
-    part.write_bytes(body)
-    with open(tmp_path / "out", "wb") as dest:
-        dest.write(b"head\n")  # buffered: it must land before the part
-        io._append(str(part), dest)
+    (tmp_path / "part").write_bytes(body)
+    with open(tmp_path / "out", "wb") as dest, open(tmp_path / "part", "rb") as src:
+        dest.write(b"head\n")  # buffered: it must land before the ranges
+        io._copy_range(src, dest, 3000, 5000)
+        io._copy_range(src, dest, 100, 7)
         dest.write(b"tail\n")
-    assert (tmp_path / "out").read_bytes() == b"head\n" + body + b"tail\n"
-    assert not part.exists()
+        with pytest.raises(io.OutputError, match="ended 10 bytes early"):
+            io._copy_range(src, dest, len(body) - 5, 15)
+    assert (tmp_path / "out").read_bytes()[:-5] == b"head\n" + body[3000:8000] + body[100:107] + b"tail\n"
     assert kernel == "absent" or calls >= 2  # the kernel copied the first bytes
 
 
 def test_a_run_that_cannot_append_a_part_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(name: str, dest: Any) -> None:
+    def full(src: Any, dest: Any, at: int, size: int) -> None:
         raise OSError(28, "No space left on device")
 
     out = tmp_path / "out"
     io.run_clean(io.discover([str(TRAD)]), out, Config(), jobs=1)
     before = _tree(out)
-    monkeypatch.setattr(io, "_append", full)
+    monkeypatch.setattr(io, "_copy_range", full)
     with pytest.raises(OSError, match="No space"):
         io.run_clean(io.discover([str(TRAD), str(SIMP)]), out, Config(), jobs=1)
     assert _tree(out) == before

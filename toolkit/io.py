@@ -632,27 +632,36 @@ def _run(tasks: Iterable[Task], config: Config, spill: str, first: int, size: in
     words: dict[str, set[str]] = {}
     ids: list[str] = []
     preparer: dedup.Preparer[tuple[int, int, bool]] = dedup.Preparer(config.dedup)  # tags: (index, length, damaged)
-    with open(spill, "wb") as fh:
+    with open(spill, "wb") as fh, open(_lines(spill), "wb") as lines:
         for task in tasks:
             item = run_task(task, config)
             ids.append(item.doc.id)
             words.setdefault(item.detection.script, set()).update(item.detection.lexicon)
             if item.removal is None:
                 preparer.add((item.doc.index, len(item.doc.text), damaged(item)), item.view)
-            pickle.dump(_spilled(item), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(_spilled(item, lines), fh, protocol=pickle.HIGHEST_PROTOCOL)
     preparer.flush()
     prepared = [(*tag, p) for tag, p in preparer.done]
     return _Done(None, None, None, size, first, tuple(ids), tuple(prepared),
                  tuple((k, frozenset(v)) for k, v in sorted(words.items())), spill if ids else None)
 
 
-def _spilled(item: Processed) -> Processed | Settled:
-    """What the second phase needs of an article: with no script candidates, its finished line and
-    report row (only dedup can change them); otherwise the article without its matching view."""
+def _spilled(item: Processed, lines: IO[bytes]) -> Processed | Settled:
+    """What the second phase needs of an article: with no script candidates, its report row and
+    where its finished line is in ``lines`` (only dedup can change them); otherwise the article
+    without its matching view."""
     if item.detection.candidates:
         return replace(item, view="")
     kept, rec = settle(item, {})
-    return Settled(item.doc.index, kept, _line(rec), report.summarize(rec, kept, ()))
+    line = _line(rec)
+    at = lines.tell()
+    lines.write(line)
+    return Settled(item.doc.index, kept, at, len(line), report.summarize(rec, kept, ()))
+
+
+def _lines(spill: str) -> str:
+    """The file beside a spill that holds its settled articles' lines, copied from to the outputs."""
+    return spill + ".lines"
 
 
 Mapper = dedup.Mapper
@@ -742,12 +751,24 @@ class _Final:
     config: Config
 
 
+Ranges = list[tuple[str, int, int]]  # (file, offset, size): bytes to append in this order
+
+
 @dataclass(frozen=True, slots=True)
 class _Part:
-    kept: str  # corpus.jsonl lines of this file, to be appended in input order
-    removed: str
+    kept: Ranges  # this spill's corpus.jsonl lines, to be appended in input order
+    removed: Ranges
+    files: tuple[str, ...]  # the files the ranges are in, removed once they are appended
     tally: report.Tally  # the report's figures for its rows
     texts: dict[int, tuple[str, int]]  # clustered articles, for the diff pages: (file, offset)
+
+
+def _add_range(ranges: Ranges, name: str, at: int, size: int) -> None:
+    """Append a range, joined to the last one when it follows on in the same file."""
+    if ranges and ranges[-1][0] == name and ranges[-1][1] + ranges[-1][2] == at:
+        ranges[-1] = (name, ranges[-1][1], ranges[-1][2] + size)
+    else:
+        ranges.append((name, at, size))
 
 
 @lru_cache(maxsize=1)
@@ -759,26 +780,29 @@ def _load_decisions(path: str) -> tuple[Decisions, dict[int, str]]:
 
 
 def _finish(job: _Final) -> _Part:
+    """Finish a spill's articles: a settled line that dedup leaves alone stays where the first phase
+    wrote it, and the outputs copy it from there; the other lines are made again here."""
     decisions, named = _load_decisions(job.decisions)
-    part = _Part(job.spill + ".kept", job.spill + ".removed", report.Tally(job.config), {})
-    texts = job.spill + ".texts"
+    settled, made, texts = _lines(job.spill), job.spill + ".made", job.spill + ".texts"
+    part = _Part([], [], (settled, made), report.Tally(job.config), {})
     context: tuple[tuple[int, str, str], ...]
-    # Binary: a settled line is copied as the bytes the first phase encoded.
-    with open(part.kept, "wb") as kept_fh, open(part.removed, "wb") as removed_fh, open(texts, "wb") as texts_fh:
+    with open(settled, "rb") as settled_fh, open(made, "wb") as made_fh, open(texts, "wb") as texts_fh:
         for n, entry in enumerate(_read_spill(job.spill)):
             index = job.base + (entry.local if isinstance(entry, Settled) else entry.doc.index)
             if n == 0:  # the report lists the corpus's first rows: those before this part come first
                 part.tally.listed = max(0, report.LISTED - index)
             if isinstance(entry, Settled):
                 if index not in named:  # in no cluster: the line made in the first phase stands
-                    (kept_fh if entry.kept else removed_fh).write(entry.line)
+                    _add_range(part.kept if entry.kept else part.removed, settled, entry.at, entry.size)
                     part.tally.add(entry.row)
                     continue
-                kept, rec, context = entry.kept, json.loads(entry.line), ()
+                kept, rec, context = entry.kept, json.loads(os.pread(settled_fh.fileno(), entry.size, entry.at)), ()
             else:
                 (kept, rec), context = settle(entry, decisions.lexicon), entry.context
             kept = deduplicate(rec, index, decisions, named) and kept
-            (kept_fh if kept else removed_fh).write(_line(rec))
+            line = _line(rec)
+            _add_range(part.kept if kept else part.removed, made, made_fh.tell(), len(line))
+            made_fh.write(line)
             part.tally.add(report.summarize(rec, kept, context))
             if index in named:
                 part.texts[index] = (texts, texts_fh.tell())
@@ -947,8 +971,13 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
 
 def _take_part(part: _Part, kept: IO[bytes], removed: IO[bytes], tally: report.Tally) -> None:
     """Append a finished part to the outputs (removing its files) and add up its figures."""
-    _append(part.kept, kept)
-    _append(part.removed, removed)
+    with ExitStack() as opened:
+        sources = {name: opened.enter_context(open(name, "rb")) for name in part.files}
+        for ranges, dest in ((part.kept, kept), (part.removed, removed)):
+            for name, at, size in ranges:
+                _copy_range(sources[name], dest, at, size)
+    for name in part.files:
+        os.unlink(name)
     tally.merge(part.tally)
 
 
@@ -957,21 +986,23 @@ def _close_and_sync(opened: ExitStack[Any], outputs: Staging) -> None:
     outputs.sync()
 
 
-def _append(name: str, dest: IO[bytes]) -> None:
-    """Append file ``name`` to ``dest`` and remove it; the kernel copies where it can (no round
-    trip of the bytes through this process), else they are read and written."""
+def _copy_range(src: IO[bytes], dest: IO[bytes], at: int, size: int) -> None:
+    """Append ``size`` bytes of ``src`` from offset ``at`` to ``dest``; the kernel copies
+    where it can (no round trip of the bytes through this process), else they are read and written."""
+    dest.flush()  # what was written through the buffer goes first
+    done = 0
+    if hasattr(os, "copy_file_range"):
+        # Another file system, an old kernel or an odd file refuses: the rest is copied below.
+        with suppress(OSError):
+            while done < size and (n := os.copy_file_range(src.fileno(), dest.fileno(), size - done, at + done)):
+                done += n
+    while done < size:
+        chunk = os.pread(src.fileno(), min(size - done, 1 << 20), at + done)
+        if not chunk:
+            raise OutputError(f"{src.name} ended {size - done} bytes early", "the spill was changed under the run")
+        dest.write(chunk)
+        done += len(chunk)
     dest.flush()
-    with open(name, "rb") as src:
-        size, done = os.fstat(src.fileno()).st_size, 0
-        if hasattr(os, "copy_file_range"):
-            # Another file system, an old kernel or an odd file refuses: the rest is copied below.
-            with suppress(OSError):
-                while done < size and (n := os.copy_file_range(src.fileno(), dest.fileno(), size - done)):
-                    done += n
-        if done < size:  # both descriptors' offsets are past the bytes copied so far
-            shutil.copyfileobj(src, dest, 1 << 20)
-            dest.flush()
-    os.unlink(name)
 
 
 def _replace_dir(new: Path, final: Path) -> None:

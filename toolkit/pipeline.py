@@ -537,7 +537,8 @@ class Settled(NamedTuple):
 
     local: int  # its index in its file
     kept: bool
-    line: bytes  # its JSON record, serialized: UTF-8, with its newline
+    at: int  # where its JSON record (UTF-8, with its newline) is in the lines file beside the spill
+    size: int  # bytes of that line
     row: dict[str, Any]  # its report row
 
 
