@@ -338,8 +338,13 @@ def _signal_table() -> np.ndarray:
 
 def _counts(bits: np.ndarray) -> tuple[int, int, int, int]:
     """How many of ``bits`` (`_signal_table` values) have each bit: CJK, rare, Latin-1, marker."""
-    cjk, rare, latin1, marked = (int(np.count_nonzero(bits & bit)) for bit in (_S_CJK, _S_RARE, _S_LATIN1, _S_MARK))
+    # One count of each of the 16 bit combinations; each bit's count is a sum over them.
+    cjk, rare, latin1, marked = (int(x) for x in np.bincount(bits, minlength=16) @ _BIT_OF)
     return cjk, rare, latin1, marked
+
+
+# Per bit combination (a row per value): has it each of the four bits?
+_BIT_OF = np.array([[v & bit != 0 for bit in (_S_CJK, _S_RARE, _S_LATIN1, _S_MARK)] for v in range(16)], dtype=np.int64)
 
 
 def signals(text: str) -> dict[str, Any]:
