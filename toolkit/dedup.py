@@ -422,12 +422,18 @@ def _decode(data: bytes) -> str:
 
 def prepare(view: str, config: DedupConfig) -> Prepared:
     """Digest, band hashes and encoded view of one matching view."""
-    key = hashlib.blake2b(view.encode("utf-8"), digest_size=12).digest()
+    encoded = _encode(view)
+    key = _key(encoded)
     hashes = shingle_hashes(view, config.ngram)
     if hashes.size < config.min_shingles:
         return Prepared(key, None, b"")
     values = signature_values(hashes, permutations(config.num_perm, config.seed))
-    return Prepared(key, band_hashes(values, *lsh_params(config)), _encode(view))
+    return Prepared(key, band_hashes(values, *lsh_params(config)), encoded)
+
+
+def _key(encoded: bytes) -> bytes:
+    """The digest of an encoded view: equal for equal views (exact duplicates), and never written out."""
+    return hashlib.blake2b(encoded, digest_size=12).digest()
 
 
 # View characters prepared together by :func:`prepare_many`: big enough that numpy's per-call cost
@@ -443,7 +449,8 @@ def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
     Only the values the LSH bands use are computed; nothing else reads a signature.
     """
     n = config.ngram
-    keys = [hashlib.blake2b(v.encode("utf-8"), digest_size=12).digest() for v in views]
+    encoded = [_encode(v) for v in views]
+    keys = [_key(e) for e in encoded]
     out = [Prepared(key, None, b"") for key in keys]
     # A view shorter than n is one shingle of its own length: the single-view path.
     short = [i for i, v in enumerate(views) if 0 < len(v) < n]
@@ -479,7 +486,7 @@ def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
     banded = band_hashes(values.T, bands, rows)
     for row, k in enumerate(np.flatnonzero(chosen).tolist()):
         i = batch[k]
-        out[i] = Prepared(keys[i], banded[row], _encode(views[i]))
+        out[i] = Prepared(keys[i], banded[row], encoded[i])
     return out
 
 
