@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
 from operator import eq
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from urllib.parse import quote
 
 import numpy as np
@@ -63,12 +63,13 @@ _SENTENCE_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     """A run of characters on one side of a row.
 
     tag: "eq" (on both sides), "del" (left only), "ins" (right only) or
     "script" (differs from the other side only by script: fold(left) == fold(right)).
+
+    A named tuple: a page holds hundreds of pieces, made faster than a frozen dataclass.
     """
 
     text: str
