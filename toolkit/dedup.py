@@ -617,7 +617,7 @@ class DedupIndex:
 
     def _verify_all(self, run: Mapper) -> None:
         pairs = self.candidates()
-        jobs = (_Verify(self.config, {i: self._view(i) for pair in chunk for i in pair}, tuple(chunk))
+        jobs = (_Verify(self.config, {i: self.views[i] for pair in chunk for i in pair}, tuple(chunk), self.compress)
                 for chunk in (pairs[k:k + VERIFY_PAIRS] for k in range(0, len(pairs), VERIFY_PAIRS)))
         for edges in run(_verify_batch, jobs):
             for a, b, edge in edges:
@@ -663,10 +663,6 @@ class DedupIndex:
             return "containing_duplicate"
         return reason
 
-    def _view(self, index: int) -> str:
-        data = self.views[index]
-        return _decode(zlib.decompress(data) if self.compress else data)
-
     def view_bytes(self) -> int:
         """Bytes of views held for verification (for benchmarks)."""
         return sum(len(v) for v in self.views.values())
@@ -684,8 +680,15 @@ VERIFY_PAIRS = 128
 @dataclass(frozen=True, slots=True)
 class _Verify:
     config: DedupConfig
-    views: dict[int, str]  # every article of the pairs: its matching view
+    # Every article of the pairs: its matching view as stored (UTF-16, zlib'd when compressed),
+    # decoded by the worker that verifies, not by the process that holds the index.
+    views: dict[int, bytes]
     pairs: tuple[tuple[int, int], ...]  # sorted, smaller index first
+    compressed: bool = False
+
+    def view(self, index: int) -> str:
+        data = self.views[index]
+        return _decode(zlib.decompress(data) if self.compressed else data)
 
 
 def _verify_batch(job: _Verify) -> list[tuple[int, int, Edge]]:
@@ -696,8 +699,8 @@ def _verify_batch(job: _Verify) -> list[tuple[int, int, Edge]]:
     current, hashes = -1, np.empty(0, dtype=np.uint32)
     for a, b in job.pairs:
         if a != current:  # pairs are sorted: each article's shingles are computed once as "a"
-            current, hashes = a, shingle_hashes(job.views[a], cfg.ngram)
-        jac, con = jaccard(shingle_hashes(job.views[b], cfg.ngram), hashes)
+            current, hashes = a, shingle_hashes(job.view(a), cfg.ngram)
+        jac, con = jaccard(shingle_hashes(job.view(b), cfg.ngram), hashes)
         reason = "near_duplicate" if jac >= cfg.threshold else \
             "contained_duplicate" if con >= cfg.containment else None
         if reason is not None:
