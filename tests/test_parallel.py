@@ -5,7 +5,9 @@ from __future__ import annotations
 import glob
 import gzip
 import json
+import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from io import BytesIO, TextIOWrapper
@@ -149,7 +151,7 @@ def test_ranges_are_appended_whole_however_the_kernel_copies(tmp_path: Path, mon
 
 
 def test_a_run_that_cannot_append_a_part_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(src: Any, dest: Any, at: int, size: int) -> None:
+    def full(*args: Any) -> None:
         raise OSError(28, "No space left on device")
 
     out = tmp_path / "out"
@@ -514,8 +516,8 @@ def test_every_page_is_synced_before_the_pages_are_put_in_place(tmp_path: Path, 
     real_sync, real_replace = io._fsync, io._replace_dir
 
     def sync(name: str) -> None:
-        synced.append(name)
         real_sync(name)
+        synced.append(name)  # once its fsync has returned
 
     def replace_dir(new: Path, final: Path) -> None:
         pages = sorted(p.name for p in new.glob("c*.html"))
@@ -526,3 +528,60 @@ def test_every_page_is_synced_before_the_pages_are_put_in_place(tmp_path: Path, 
     monkeypatch.setattr(io, "_replace_dir", replace_dir)
     io.run_clean(io.discover([str(_bigger(tmp_path / "in"))]), tmp_path / "out", Config(), jobs=1)
     assert (tmp_path / "out" / "diffs" / "c0016.html").is_file()
+
+
+def test_pages_are_shared_whatever_the_umask(tmp_path: Path) -> None:
+    mask = os.umask(0o077)
+    try:
+        io.run_clean(io.discover([str(_bigger(tmp_path / "in"))]), tmp_path / "out", Config(), jobs=1)
+    finally:
+        os.umask(mask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "out").rglob("*")}
+    assert modes["c0001.html"] == modes["index.html"] == modes["corpus.jsonl"] == 0o644
+
+
+def test_a_failed_append_ends_the_run_before_the_other_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    failed = threading.Event()
+    rendered: list[str] = []
+    real_render = io._render
+
+    def full(*args: Any) -> None:
+        failed.set()
+        raise OSError(28, "No space left on device")
+
+    def render(job: Any) -> Any:
+        assert failed.wait(10)
+        rendered.extend(c[0] for c in job.clusters)
+        return real_render(job)
+
+    monkeypatch.setattr(io, "_copy_range", full)
+    monkeypatch.setattr(io, "_render", render)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="No space"):
+        io.run_clean(io.discover([str(_bigger(tmp_path / "in"))]), out, Config(), jobs=1)
+    assert len(rendered) <= 16  # at most the first batch of pages (the failure may come before any)
+    assert not list(out.iterdir())
+
+
+def test_a_stopped_copy_ends_between_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An interrupted run does not wait for a whole file to be copied into the outputs.
+    (tmp_path / "src").write_bytes(b"x" * 10_000)
+    monkeypatch.setattr(io, "_COPY_CHUNK", 100)
+    stopped = threading.Event()
+    copied = []
+    real = getattr(io.os, "copy_file_range", None)
+
+    def slow(src: int, dst: int, count: int, offset: int) -> int:
+        copied.append(count)
+        if len(copied) == 3:
+            stopped.set()
+        if real is None:
+            raise OSError(38, "Function not implemented")
+        return int(real(src, dst, count, offset))
+
+    monkeypatch.setattr(io.os, "copy_file_range", slow, raising=False)
+    with open(tmp_path / "src", "rb") as src, open(tmp_path / "dst", "wb") as dest:
+        with pytest.raises(io._Stopped):
+            io._copy_range(src, dest, 0, 10_000, stopped)
+    assert len(copied) == 3 and all(n <= 100 for n in copied)
+    assert (tmp_path / "dst").stat().st_size <= 300

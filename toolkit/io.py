@@ -17,6 +17,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -850,8 +851,10 @@ def _render(job: _Pages) -> list[diff.ClusterView]:
                    (_, similarity, containment), rows in zip(articles, members_at, aligned, strict=True)]
         view = diff.ClusterView(cluster_id, keeper, job.rule, tuple(members))
         # Under its own name: the directory is put in place whole once every page is synced.
-        with open(os.path.join(job.diffs, f"{cluster_id}.html"), "w", encoding="utf-8", newline="\n") as fh:
+        page = os.path.join(job.diffs, f"{cluster_id}.html")
+        with open(page, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(diff.render_cluster_page(view, fold))
+        os.chmod(page, 0o644)  # whatever the umask: outputs are meant to be shared, as Staging makes them
         out.append(diff.ClusterView(cluster_id, replace(keeper, text=""), job.rule, tuple(
             diff.MemberView(replace(m.article, text=""), m.similarity, m.containment, ()) for m in members)))
     return out
@@ -882,42 +885,42 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
     spills: list[tuple[int, str]] = []  # (first index, spill file), in input order
     stems: list[str] = []  # each file's id stem, as infos
     next_index = 0
-    with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as pool, \
-            _DiskBytes(os.path.join(spill_dir, "views.bin")) as views:
-        corpus = Corpus(config, views)
-        todo = (_job(f, config, os.path.join(spill_dir, f"{n}.pkl"), batch_chars) for n, f in enumerate(files))
-        base = 0  # index in the corpus of the current file's first article
-        for done in _first_phase(pool, todo):
-            if done.file is not None:
-                info, base = done.info, next_index
-                assert info is not None
-                infos.append(info)
-                stems.append(done.file.stem)
-                if done.warning and warn:
-                    warn(done.warning)
-                if info.reason:
-                    file_removed.append(file_record(info, done.file.stem))
-            if done.spill is not None:
-                spills.append((base, done.spill))
-            for n, doc_id in enumerate(done.ids, base + done.first):
-                ids[n] = doc_id
-            for local, length, broken, prep in done.prepared:
-                corpus.add_prepared(base + local, prep, length, broken)
-            for label, words in done.words:
-                corpus.add_words(label, words)
-            next_index += len(done.ids)
-            if progress:
-                progress(done.size)
-        decisions = corpus.finish(_ahead(pool))
-        named = {i: ids[i] for c in decisions.clusters for i in (c.keeper, *(m.index for m in c.members))}
-        decided = os.path.join(spill_dir, "decisions.pkl")
-        with open(decided, "wb") as dfh:
-            pickle.dump((decisions, named), dfh, protocol=pickle.HIGHEST_PROTOCOL)
-        texts: dict[int, Where] = {}
-        tally = report.Tally(config)
-        outputs = Staging()
-        pages_dir = Path(tempfile.mkdtemp(dir=out, prefix=".diffs."))  # becomes diffs/ at the end
-        try:
+    pages_dir = Path(tempfile.mkdtemp(dir=out, prefix=".diffs."))  # becomes diffs/ at the end
+    outputs = Staging()
+    try:
+        with tempfile.TemporaryDirectory(dir=out, prefix=".spill.") as spill_dir, _workers(jobs) as pool, \
+                _DiskBytes(os.path.join(spill_dir, "views.bin")) as views:
+            corpus = Corpus(config, views)
+            todo = (_job(f, config, os.path.join(spill_dir, f"{n}.pkl"), batch_chars) for n, f in enumerate(files))
+            base = 0  # index in the corpus of the current file's first article
+            for done in _first_phase(pool, todo):
+                if done.file is not None:
+                    info, base = done.info, next_index
+                    assert info is not None
+                    infos.append(info)
+                    stems.append(done.file.stem)
+                    if done.warning and warn:
+                        warn(done.warning)
+                    if info.reason:
+                        file_removed.append(file_record(info, done.file.stem))
+                if done.spill is not None:
+                    spills.append((base, done.spill))
+                for n, doc_id in enumerate(done.ids, base + done.first):
+                    ids[n] = doc_id
+                for local, length, broken, prep in done.prepared:
+                    corpus.add_prepared(base + local, prep, length, broken)
+                for label, words in done.words:
+                    corpus.add_words(label, words)
+                next_index += len(done.ids)
+                if progress:
+                    progress(done.size)
+            decisions = corpus.finish(_ahead(pool))
+            named = {i: ids[i] for c in decisions.clusters for i in (c.keeper, *(m.index for m in c.members))}
+            decided = os.path.join(spill_dir, "decisions.pkl")
+            with open(decided, "wb") as dfh:
+                pickle.dump((decisions, named), dfh, protocol=pickle.HIGHEST_PROTOCOL)
+            texts: dict[int, Where] = {}
+            tally = report.Tally(config)
             # One thread appends the finished parts to the outputs in input order, then closes and
             # syncs them, while the workers finish the next parts and then render the pages.
             with ExitStack() as opened, ThreadPoolExecutor(max_workers=1) as disk:
@@ -925,24 +928,23 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
                 removed_fh = opened.enter_context(outputs.open(out / "removed.jsonl", "wb"))
                 for rec in file_removed:
                     removed_fh.write(_line(rec))
-                queued: list[Future[None]] = []
+                appends = _Appends(disk)
                 try:
                     for part in pool.map(_finish, (_Final(path, base, decided, config) for base, path in spills)):
-                        queued.append(disk.submit(_take_part, part, kept_fh, removed_fh, tally))
+                        appends.add(_take_part, part, kept_fh, removed_fh, tally, appends.stopped)
                         texts.update(part.texts)
                     _load_decisions.cache_clear()
-                    queued.append(disk.submit(_close_and_sync, opened, outputs))
-                    pages = _write_diffs(pages_dir, decisions, texts, pool.map)
-                    for task in queued:
-                        task.result()
+                    appends.add(_close_and_sync, opened, outputs)
+                    pages = _write_diffs(pages_dir, decisions, texts, pool.map, appends.check)
+                    appends.wait()
                 except BaseException:
-                    for waiting in queued:
-                        waiting.cancel()
+                    appends.stop()
                     raise
-        except BaseException:
-            outputs.discard()
-            shutil.rmtree(pages_dir, ignore_errors=True)
-            raise
+    except BaseException:
+        # Once the workers are gone: one still rendering could write a page after the removal.
+        outputs.discard()
+        shutil.rmtree(pages_dir, ignore_errors=True)
+        raise
     reports = Staging()
     try:
         summary = tally.build(infos, decisions, named, pages, stems)
@@ -969,16 +971,61 @@ def _clean(files: Sequence[InputFile], out: Path, config: Config, progress: Prog
     return summary
 
 
-def _take_part(part: _Part, kept: IO[bytes], removed: IO[bytes], tally: report.Tally) -> None:
+class _Appends:
+    """Tasks run in order on one thread (``disk``) while the run goes on: the parts appended to the
+    outputs, then their closing. The first failure skips the tasks behind it and is raised by the
+    next :meth:`check`; :meth:`stop` (the run failed or was interrupted) ends them between ranges,
+    so the run does not wait for a whole file to be copied."""
+
+    def __init__(self, disk: ThreadPoolExecutor) -> None:
+        self._disk = disk
+        self._tasks: list[Future[None]] = []
+        self.stopped = threading.Event()
+
+    def add(self, fn: Callable[..., None], *args: Any) -> None:
+        self.check()
+        self._tasks.append(self._disk.submit(self._run, fn, *args))
+
+    def _run(self, fn: Callable[..., None], *args: Any) -> None:
+        if self.stopped.is_set():
+            return  # a task before this one failed, or the run is ending
+        try:
+            fn(*args)
+        except BaseException:
+            self.stopped.set()
+            raise
+
+    def check(self) -> None:
+        """Raise the failure of a task, if one failed (once one has, the rest end at once)."""
+        if self.stopped.is_set():
+            for task in self._tasks:
+                if not task.cancelled() and (error := task.exception()) is not None:
+                    raise error
+
+    def wait(self) -> None:
+        for task in self._tasks:
+            task.result()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        for task in self._tasks:
+            task.cancel()
+
+
+def _take_part(part: _Part, kept: IO[bytes], removed: IO[bytes], tally: report.Tally,
+               stopped: threading.Event | None = None) -> None:
     """Append a finished part to the outputs (removing its files) and add up its figures."""
     with ExitStack() as opened:
         sources = {name: opened.enter_context(open(name, "rb")) for name in part.files}
         for ranges, dest in ((part.kept, kept), (part.removed, removed)):
             for name, at, size in ranges:
-                _copy_range(sources[name], dest, at, size)
+                _copy_range(sources[name], dest, at, size, stopped)
     for name in part.files:
         os.unlink(name)
     tally.merge(part.tally)
+
+
+_COPY_CHUNK = 1 << 24
 
 
 def _close_and_sync(opened: ExitStack[Any], outputs: Staging) -> None:
@@ -986,18 +1033,29 @@ def _close_and_sync(opened: ExitStack[Any], outputs: Staging) -> None:
     outputs.sync()
 
 
-def _copy_range(src: IO[bytes], dest: IO[bytes], at: int, size: int) -> None:
-    """Append ``size`` bytes of ``src`` from offset ``at`` to ``dest``; the kernel copies
-    where it can (no round trip of the bytes through this process), else they are read and written."""
+class _Stopped(Exception):
+    """The run is ending: a copy gives up between chunks."""
+
+
+def _copy_range(src: IO[bytes], dest: IO[bytes], at: int, size: int, stopped: threading.Event | None = None) -> None:
+    """Append ``size`` bytes of ``src`` from offset ``at`` to ``dest``, a chunk at a time (raising
+    :class:`_Stopped` between chunks once ``stopped`` is set); the kernel copies where it can (no
+    round trip of the bytes through this process), else they are read and written."""
     dest.flush()  # what was written through the buffer goes first
     done = 0
+
+    def step() -> int:
+        if stopped is not None and stopped.is_set():
+            raise _Stopped
+        return min(size - done, _COPY_CHUNK)
+
     if hasattr(os, "copy_file_range"):
         # Another file system, an old kernel or an odd file refuses: the rest is copied below.
         with suppress(OSError):
-            while done < size and (n := os.copy_file_range(src.fileno(), dest.fileno(), size - done, at + done)):
+            while done < size and (n := os.copy_file_range(src.fileno(), dest.fileno(), step(), at + done)):
                 done += n
     while done < size:
-        chunk = os.pread(src.fileno(), min(size - done, 1 << 20), at + done)
+        chunk = os.pread(src.fileno(), min(step(), 1 << 20), at + done)
         if not chunk:
             raise OutputError(f"{src.name} ended {size - done} bytes early", "the spill was changed under the run")
         dest.write(chunk)
@@ -1067,9 +1125,10 @@ def _char_folder() -> diff.Folder:
 
 
 def _write_diffs(pages: Path, decisions: Decisions, texts: Mapping[int, Where], run: Mapper,
-                 batch: int = 16) -> dict[str, str]:
+                 check: Callable[[], None] = lambda: None, batch: int = 16) -> dict[str, str]:
     """One self-contained page per cluster (rendered by the workers) plus an index, in ``pages``
-    (an empty directory that becomes ``diffs/``); returns each cluster's page, from the output."""
+    (an empty directory that becomes ``diffs/``); returns each cluster's page, from the output.
+    ``check`` is called as each batch is done (it raises when the run must stop)."""
     jobs = [
         _Pages(str(pages), decisions.rule, tuple(
             (c.id, texts[c.keeper], tuple((texts[m.index], m.similarity, m.containment) for m in c.members))
@@ -1081,6 +1140,7 @@ def _write_diffs(pages: Path, decisions: Decisions, texts: Mapping[int, Where], 
     with ThreadPoolExecutor(max_workers=_SYNCS) as syncs:
         synced = []
         for done in run(_render, jobs):
+            check()
             views += done
             synced += [syncs.submit(_fsync, str(pages / f"{v.cluster_id}.html")) for v in done]
         names = [f"{v.cluster_id}.html" for v in views]
