@@ -612,7 +612,8 @@ class DedupIndex:
             return (group[i] << 32) | group[j]
         top = np.array(sorted(group.tolist(), key=self._priority)[:FULL_BUCKET], dtype=np.int64)
         a, b = np.repeat(top, group.size), np.tile(group, top.size)
-        a, b = a[a != b], b[a != b]
+        other = a != b
+        a, b = a[other], b[other]
         return (np.minimum(a, b) << 32) | np.maximum(a, b)
 
     def _verify_all(self, run: Mapper) -> None:

@@ -159,13 +159,14 @@ def _once(found: list[InputFile], notice: Callable[[str], None] | None) -> list[
 def _named(found: list[InputFile], notice: Callable[[str], None] | None) -> list[InputFile]:
     """Names that are not UTF-8, or that hold control characters, recorded with those escaped
     (:func:`display.shown_name`): the outputs are UTF-8 and safe to print."""
-    odd = [f.rel for f in found if shown_name(f.rel) != f.rel]
+    names = [shown_name(f.rel) for f in found]
+    odd = [name for f, name in zip(found, names, strict=True) if name != f.rel]
     if not odd:
         return found
     if notice:
         notice(f"{len(odd)} file name{'' if len(odd) == 1 else 's'} not valid UTF-8 or holding control characters "
-               f"({_first_few([shown_name(n) for n in odd])}): recorded with the bytes escaped")
-    return [replace(f, rel=shown_name(f.rel)) for f in found]
+               f"({_first_few(odd)}): recorded with the bytes escaped")
+    return [replace(f, rel=name) if name != f.rel else f for f, name in zip(found, names, strict=True)]
 
 
 def _first_few(names: Sequence[str]) -> str:
@@ -1025,12 +1026,12 @@ def _take_part(part: _Part, kept: IO[bytes], removed: IO[bytes], tally: report.T
     tally.merge(part.tally)
 
 
-_COPY_CHUNK = 1 << 24
-
-
 def _close_and_sync(opened: ExitStack[Any], outputs: Staging) -> None:
     opened.close()
     outputs.sync()
+
+
+_COPY_CHUNK = 1 << 24  # bytes a copy moves before it looks whether the run is ending
 
 
 class _Stopped(Exception):
