@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import opencc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -489,3 +491,101 @@ def test_fold_fast_path_agrees_with_opencc(parts: list[str], noise: str) -> None
             script.fold(text, "none", None)
         return
     assert script.fold(text, "none", None) == expected
+
+
+# ---- merged OpenCC dictionary groups against the stock configs ----------------------------
+
+def test_committed_flat_groups_match_installed_opencc() -> None:
+    manifest, texts = tables.build_flat()
+    committed = json.loads(tables.FLAT_MANIFEST.read_text(encoding="utf-8"))
+    assert {k: v for k, v in committed.items() if not k.startswith("_")} == manifest
+    assert {p.stem: p.read_text(encoding="utf-8") for p in tables.FLAT_DIR.glob("*.txt")} == texts
+    # Every group is in use here, so the tests below compare the merged groups, not stock with stock.
+    assert set(tables._flat_groups()) == set(manifest)
+
+
+@functools.cache
+def stock(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+@functools.cache
+def flat_pieces(config: str) -> list[str]:
+    """Keys, their prefixes and suffixes, and values of every dictionary a config reads."""
+    share, _ = tables._opencc_dirs()
+    files = sorted(set(tables._dict_files(json.loads((share / f"{config}.json").read_text(encoding="utf-8")))))
+    pieces: set[str] = set()
+    for f in files:
+        table = tables.read_table(f.removesuffix(".ocd2"))
+        for key, values in list(table.items())[::7]:
+            pieces.update((key, key[:-1], key[1:], *values))
+    return sorted(pieces - {""}) + list("，。「」a1 \n𠀀\uf900")
+
+
+@pytest.mark.parametrize("config", tables.FLAT_CONFIGS)
+def test_flat_converters_agree_with_stock_opencc(config: str) -> None:
+    pieces = flat_pieces(config)
+    text = "".join(pieces[(i * 7919) % len(pieces)] for i in range(20000))
+    assert script.converter(config).convert(text) == stock(config).convert(text)
+    for piece in pieces:
+        assert script.converter(config).convert(piece) == stock(config).convert(piece), piece
+
+
+@given(st.sampled_from(tables.FLAT_CONFIGS), st.data())
+def test_flat_converters_agree_with_stock_opencc_on_joined_pieces(config: str, data: st.DataObject) -> None:
+    text = "".join(data.draw(st.lists(st.sampled_from(flat_pieces(config)), max_size=10)))
+    assert script.converter(config).convert(text) == stock(config).convert(text)
+
+
+def test_merged_group_converts_as_opencc_group(tmp_path: Path) -> None:
+    # OpenCC itself runs a short-circuit group of small dictionaries and their merge. The first
+    # dictionary holds a prefix of a later key (甲 of 甲乙: 甲乙 is never used) and a key a later one
+    # repeats (丙: the first value wins); a later key no earlier one starts wins (乙丙丁).
+    _, tool = tables._opencc_dirs()
+    tables_ = [{"甲": ["A"], "丙": ["C"]}, {"甲乙": ["X"], "丙": ["Z"], "乙丙丁": ["Y"]}, {"丁": ["D"], "乙": ["B"]}]
+    members = []
+    for k, table in enumerate(tables_):
+        txt = tmp_path / f"d{k}.txt"
+        txt.write_text("".join(f"{key}\t{' '.join(v)}\n" for key, v in table.items()), encoding="utf-8")
+        subprocess.run([str(tool), "-i", str(txt), "-o", str(tmp_path / f"d{k}.ocd2"), "-f", "text", "-t", "ocd2"],
+                       check=True, capture_output=True)
+        members.append({"type": "ocd2", "file": str(tmp_path / f"d{k}.ocd2")})
+    group = tmp_path / "group.json"
+    group.write_text(json.dumps({"name": "g", "conversion_chain": [
+        {"dict": {"type": "group", "match_policy": "short_circuit", "dicts": members}}]}), encoding="utf-8")
+    merged_txt = tmp_path / "merged.txt"
+    merged_txt.write_text("".join(f"{key}\t{' '.join(v)}\n" for key, v in tables.merge_group(tables_).items()),
+                          encoding="utf-8")
+    merged = tmp_path / "merged.json"
+    merged.write_text(json.dumps({"name": "m", "conversion_chain": [
+        {"dict": {"type": "text", "file": str(merged_txt)}}]}), encoding="utf-8")
+    text = "甲乙丙丁，乙丙丁甲，丙乙丁。甲乙"
+    assert opencc.OpenCC(str(group)).convert(text) == "AY，YA，CBD。AB"  # never X: 甲 matched first
+    assert opencc.OpenCC(str(merged)).convert(text) == opencc.OpenCC(str(group)).convert(text)
+
+
+def test_stock_opencc_when_the_dictionaries_differ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = json.loads(tables.FLAT_MANIFEST.read_text(encoding="utf-8"))
+    assert tables.flat_config("tw2sp") is not None
+    for name, members in manifest.items():
+        if not name.startswith("_"):
+            manifest[name] = {f: "0" * 64 for f in members}  # another release's dictionaries
+    changed = tmp_path / "groups.json"
+    changed.write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.setattr(tables, "FLAT_MANIFEST", changed)
+    monkeypatch.setattr(tables, "_flat_groups", functools.cache(tables._flat_groups.__wrapped__))
+    assert tables.flat_config("tw2sp") is None
+    monkeypatch.setattr(tables, "FLAT_MANIFEST", tmp_path / "missing.json")
+    monkeypatch.setattr(tables, "_flat_groups", functools.cache(tables._flat_groups.__wrapped__))
+    assert tables.flat_config("tw2sp") is None
+    monkeypatch.setattr(script, "converter", functools.cache(script.converter.__wrapped__))
+    assert script.converter("tw2sp").config.endswith("tw2sp.json")
+    assert script.converter("tw2sp").convert("軟體資訊") == "软件信息"
+
+
+def test_flat_config_names_every_file_in_full() -> None:
+    flat = tables.flat_config("tw2sp")
+    files = list(tables._dict_files(flat))
+    assert len(files) == 4 and all(Path(f).is_absolute() and Path(f).is_file() for f in files)
+    assert sum(Path(f).parent == tables.FLAT_DIR for f in files) == 2  # the two conversion groups
+    assert tables.flat_config("s2t") is None  # its only group holds a union group: left as OpenCC has it

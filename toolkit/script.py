@@ -12,10 +12,13 @@ elsewhere in the article or corpus; otherwise it is an advisory.
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -28,7 +31,7 @@ from .decode import Rejected, decode_bytes
 from .display import shown
 from .models import Script, Span, Variant
 from .split import find_segments
-from .tables import CJK_CLASS, CJK_RANGES, CJK_RE, classes, fold_keys
+from .tables import CJK_CLASS, CJK_RANGES, CJK_RE, classes, flat_config, fold_keys
 
 _OPEN_QUOTES = "“「『《〈\"'"
 _CLOSE_QUOTES = "”」』》〉\"'"
@@ -56,7 +59,20 @@ FOLDS: dict[tuple[str, str | None], str] = {
 
 @cache
 def converter(config: str) -> opencc.OpenCC:
-    """An OpenCC converter, built once per process (loading dictionaries is slow)."""
+    """An OpenCC converter, built once per process (loading dictionaries is slow).
+
+    Built from :func:`toolkit.tables.flat_config` when the installed dictionaries are those
+    the merged groups were made from: the same conversion, about twice as fast.
+    """
+    flat = flat_config(config)
+    if flat is not None:
+        try:
+            with tempfile.TemporaryDirectory(prefix="toolkit-opencc-") as tmp:  # read whole when built
+                path = Path(tmp) / f"{config}.json"
+                path.write_text(json.dumps(flat, ensure_ascii=False), encoding="utf-8")
+                return opencc.OpenCC(str(path))
+        except OSError:  # no writable temporary directory: the stock config converts the same
+            pass
     return opencc.OpenCC(config)
 
 
