@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from toolkit import normalize as normalize_module
 from toolkit.config import NormalizeConfig
 from toolkit.models import Step
 from toolkit.normalize import FIXERS, build_chain, count_captions, fullwidth_punct, normalize, replay
@@ -337,9 +342,47 @@ MARK_PIECES = st.sampled_from([
 MARKS_TEXT = st.lists(MARK_PIECES, max_size=50).map("".join)
 
 
-@given(MARKS_TEXT)
-def test_fullwidth_punct_matches_the_reference(text: str) -> None:
-    assert fullwidth_punct(text) == reference_fullwidth_punct(text)
+@contextmanager
+def marks_by(kernel: ModuleType | None) -> Iterator[None]:
+    """fullwidth_punct with the C kernel for the marks, or (None) with the regexes."""
+    saved = normalize_module._text
+    normalize_module._text = kernel
+    try:
+        yield
+    finally:
+        normalize_module._text = saved
+
+
+MARK_PATHS = [pytest.param(None, id="regex"), pytest.param(normalize_module._text, id="c", marks=pytest.mark.skipif(
+    normalize_module._text is None, reason="the C kernel is not built"))]
+
+
+@pytest.mark.parametrize("kernel", MARK_PATHS)
+@given(st.lists(st.one_of(MARK_PIECES, st.just("\ud800")), max_size=50).map("".join))
+@example("Ab,”中 中!” x?’")  # a mark after a letter and before a closing quote ends an English quotation
+@example("０,1 ２:３ 1,０ ０;1 ０!a")  # ,: between two digits stay; a full-width digit decides ;!? alone
+def test_fullwidth_punct_matches_the_reference(kernel: ModuleType | None, text: str) -> None:
+    with marks_by(kernel):
+        got = fullwidth_punct(text)
+    assert got == reference_fullwidth_punct(text)
+    assert type(got[0]) is str and (got[0] is text) == (got[1] == 0)
+
+
+def test_the_c_kernel_is_built_where_a_compiler_is() -> None:
+    # The install builds it when it can: a silent fallback would cost the time of the regexes.
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        pytest.skip("no C compiler")
+    assert normalize_module._text is not None
+
+
+@pytest.mark.skipif(normalize_module._text is None, reason="the C kernel is not built")
+def test_the_c_kernel_refuses_a_table_that_does_not_fit() -> None:
+    assert normalize_module._text is not None
+    assert normalize_module._text.fullwidth("中,", normalize_module._mark_table(), [], []) == ("中，", 1)
+    with pytest.raises(ValueError, match="one byte per code point"):
+        normalize_module._text.fullwidth("中,", b"\x01" * 100, [], [])
+    with pytest.raises(TypeError):
+        normalize_module._text.fullwidth("中,", normalize_module._mark_table(), ["0"], [])
 
 
 @given(st.one_of(MARKS_TEXT, MIXED))
@@ -349,10 +392,13 @@ def test_normalize_matches_the_reference_chain(text: str) -> None:
         assert normalize(text, config) == reference_normalize(text, config)
 
 
-def test_fullwidth_punct_matches_the_reference_on_the_seeds() -> None:
+@pytest.mark.parametrize("kernel", MARK_PATHS)
+def test_fullwidth_punct_matches_the_reference_on_the_seeds(kernel: ModuleType | None) -> None:
     for body in _seed_bodies():
-        assert fullwidth_punct(body) == reference_fullwidth_punct(body)
-        assert normalize(body) == reference_normalize(body, NormalizeConfig())
+        with marks_by(kernel):
+            got, cleaned = fullwidth_punct(body), normalize(body)
+        assert got == reference_fullwidth_punct(body)
+        assert cleaned == reference_normalize(body, NormalizeConfig())
 
 
 def test_the_only_digits_among_context_characters_are_full_width() -> None:

@@ -13,12 +13,22 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
+from functools import cache
+from types import ModuleType
+
+import numpy as np
 
 from .config import NormalizeConfig
 from .models import Step
 from .tables import CJK_CLASS
 
 Fixer = Callable[[str], tuple[str, int]]
+
+_text: ModuleType | None
+try:  # the C kernel for fullwidth_punct's marks (toolkit/_text.c), built where a compiler is
+    from . import _text
+except ImportError:  # pragma: no cover - the regexes give the same result
+    _text = None
 
 _IDEO = CJK_CLASS
 # Characters that make an ASCII mark next to them Chinese punctuation: ideographs,
@@ -194,21 +204,29 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
     changed: dict[int, str] = {}
     if "(" in text or ")" in text:
         _parentheses(text, free if protected else None, changed)
+    if _text is not None:
+        return _text.fullwidth(text, _mark_table(), [b for span in protected for b in span], sorted(changed))
+    return _fullwidth_marks(text, free if protected else None, changed)
+
+
+def _fullwidth_marks(text: str, free: Callable[[int], bool] | None, changed: dict[int, str]) -> tuple[str, int]:
+    """The regex path of :func:`fullwidth_punct` for the marks ,:;!?, applying ``changed`` (the
+    parentheses) as well; the C kernel does the same in one pass."""
     out, count = text, 0
     for mark, pattern in _BY_NEIGHBOUR.items():
         if mark not in text:
             continue
-        if mark == "," and not protected:
+        if mark == "," and free is None:
             out, count = pattern.subn("，", text)
             continue
         for m in pattern.finditer(text):
-            if not protected or free(m.start()):
+            if free is None or free(m.start()):
                 changed[m.start()] = _FULL[mark]
     size = len(text)
     for mark, pattern in _NEAR_DIGIT.items():
         for m in pattern.finditer(text) if mark in text else ():
             i = m.start()
-            if not (0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()) and free(i):
+            if not (0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()) and (free is None or free(i)):
                 changed[i] = _FULL[mark]
     if not changed:
         return out, count
@@ -219,6 +237,22 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
         last = i + 1
     pieces.append(out[last:])
     return "".join(pieces), count + len(changed)
+
+
+# Bits of the C kernel's class table (toolkit/_text.c): a character that makes a mark next to it
+# Chinese punctuation (not a full-width digit), a full-width digit, an ASCII letter, a closing quote.
+_CONTEXT, _WIDE_DIGIT, _LATIN, _CLOSE_QUOTE = 1, 2, 4, 8
+
+
+@cache
+def _mark_table() -> bytes:
+    """One byte of those bits per code point, from the regex classes the Python path uses."""
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    table = np.zeros(0x110000, dtype=np.uint8)
+    for bit, chars in ((_CONTEXT, _CTX_NODIGIT), (_WIDE_DIGIT, _CTX_DIGITS), (_LATIN, "A-Za-z"), (_CLOSE_QUOTE, "”’")):
+        found = re.sub(f"[^{chars}]+", "", every)
+        table[np.frombuffer(found.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)] |= bit
+    return table.tobytes()
 
 
 def _positions(text: str, chars: str) -> list[int]:

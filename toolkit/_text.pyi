@@ -1,0 +1,3 @@
+# text: the article; table: bytes, one class byte per code point; protected: flat sorted [start, end)
+# bounds; parens: sorted positions of the parentheses that become full-width.
+def fullwidth(text: str, table: bytes, protected: list[int], parens: list[int], /) -> tuple[str, int]: ...
