@@ -361,6 +361,7 @@ MARK_PATHS = [pytest.param(None, id="regex"), pytest.param(normalize_module._tex
 @given(st.lists(st.one_of(MARK_PIECES, st.just("\ud800")), max_size=50).map("".join))
 @example("Ab,”中 中!” x?’")  # a mark after a letter and before a closing quote ends an English quotation
 @example("０,1 ２:３ 1,０ ０;1 ０!a")  # ,: between two digits stay; a full-width digit decides ;!? alone
+@example("a(b\nc)中 f(中) " + "x" * 70 + "(1)中 [a](中")  # lines, ideographs inside, long names, link targets
 def test_fullwidth_punct_matches_the_reference(kernel: ModuleType | None, text: str) -> None:
     with marks_by(kernel):
         got = fullwidth_punct(text)
@@ -378,11 +379,11 @@ def test_the_c_kernel_is_built_where_a_compiler_is() -> None:
 @pytest.mark.skipif(normalize_module._text is None, reason="the C kernel is not built")
 def test_the_c_kernel_refuses_a_table_that_does_not_fit() -> None:
     assert normalize_module._text is not None
-    assert normalize_module._text.fullwidth("中,", normalize_module._mark_table(), [], []) == ("中，", 1)
+    assert normalize_module._text.fullwidth("中(a),文", normalize_module._mark_table(), []) == ("中（a），文", 3)
     with pytest.raises(ValueError, match="one byte per code point"):
-        normalize_module._text.fullwidth("中,", b"\x01" * 100, [], [])
+        normalize_module._text.fullwidth("中,", b"\x01" * 100, [])
     with pytest.raises(TypeError):
-        normalize_module._text.fullwidth("中,", normalize_module._mark_table(), ["0"], [])
+        normalize_module._text.fullwidth("中,", normalize_module._mark_table(), ["0"])
 
 
 @given(st.one_of(MARKS_TEXT, MIXED))

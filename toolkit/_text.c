@@ -1,14 +1,15 @@
-/* Text kernels of toolkit.normalize in C: one pass over an article where the Python path runs
- * a regex scan per punctuation mark. Optional: when it is not built, the regexes do the work.
+/* The punctuation kernel of toolkit.normalize in C: fullwidth_punct in two passes over an article
+ * (the parentheses, then every mark) where the Python path runs a regex scan per mark and a loop
+ * over the parentheses. Optional: when it is not built, the Python path gives the same result.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 
 /* Bits of the class table (one byte per code point), built by toolkit.normalize. */
-enum { CONTEXT = 1, WIDE_DIGIT = 2, LATIN = 4, CLOSE_QUOTE = 8 };
+enum { CONTEXT = 1, WIDE_DIGIT = 2, LATIN = 4, CLOSE_QUOTE = 8, IDEOGRAPH = 16 };
 
-static Py_UCS4 wide(Py_UCS4 c)
+static Py_UCS4 full_width(Py_UCS4 c)
 {
     switch (c) {
     case ',': return 0xFF0C;
@@ -38,6 +39,122 @@ static int by_context(Py_UCS4 c, Py_ssize_t i, Py_ssize_t n, int kind, const voi
     return !(i > 0 && i + 1 < n && Py_UNICODE_ISDIGIT(before) && Py_UNICODE_ISDIGIT(after));
 }
 
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+    const uint8_t *table;
+    const Py_ssize_t *bounds;  /* protected [start, end) pairs, sorted */
+    Py_ssize_t nbounds;
+} Text;
+
+static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
+
+/* A character next to which a mark is Chinese punctuation (normalize._CTX_RE). */
+static inline int context(const Text *t, Py_ssize_t i)
+{
+    return i >= 0 && i < t->n && (t->table[at(t, i)] & (CONTEXT | WIDE_DIGIT));
+}
+
+static inline int next_to_context(const Text *t, Py_ssize_t i) { return context(t, i - 1) || context(t, i + 1); }
+
+static int protected(const Text *t, Py_ssize_t i)
+{
+    for (Py_ssize_t k = 0; k + 1 < t->nbounds; k += 2)
+        if (t->bounds[k] <= i && i < t->bounds[k + 1])
+            return 1;
+    return 0;
+}
+
+static inline int identifier(Py_UCS4 c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+/* normalize._CALL.search(text, max(0, a - 64), a): the run of identifier characters that ends at
+ * a starts with a lower-case letter or "_", no earlier than a - 64 (f(x, y), not Stellantis(14%)). */
+static int call_before(const Text *t, Py_ssize_t a)
+{
+    Py_ssize_t r = a;
+    while (r > 0 && identifier(at(t, r - 1)))
+        r--;
+    if (r == a || r < a - 64)
+        return 0;
+    const Py_UCS4 c = at(t, r);
+    return (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* normalize._parentheses: set wide[i] for each parenthesis that is Chinese punctuation. */
+static int parentheses(const Text *t, uint8_t *wide)
+{
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        const Py_UCS4 c = at(t, i);
+        count += c == '(' || c == ')';
+    }
+    if (count == 0)
+        return 1;
+    Py_ssize_t *stack = PyMem_Malloc((size_t)count * sizeof(Py_ssize_t));
+    Py_ssize_t *pairs = PyMem_Malloc((size_t)count * sizeof(Py_ssize_t));  /* open, close, ... */
+    Py_ssize_t *lone = PyMem_Malloc((size_t)count * sizeof(Py_ssize_t));
+    if (stack == NULL || pairs == NULL || lone == NULL) {
+        PyMem_Free(stack);
+        PyMem_Free(pairs);
+        PyMem_Free(lone);
+        PyErr_NoMemory();
+        return 0;
+    }
+    Py_ssize_t depth = 0, npairs = 0, nlone = 0;
+    int newline = 0, link = 0;
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        const Py_UCS4 c = at(t, i);
+        if (c == '\n') {
+            newline = 1;  /* a parenthesis never spans lines */
+            continue;
+        }
+        if (c == '(' && i > 0 && at(t, i - 1) == ']')
+            link = 1;  /* "](" opens the target of a Markdown link */
+        if (c != '(' && c != ')')
+            continue;
+        if (newline && depth > 0) {
+            for (Py_ssize_t k = 0; k < depth; k++)
+                lone[nlone++] = stack[k];
+            depth = 0;
+        }
+        newline = 0;
+        if (t->nbounds > 0 && protected(t, i))
+            continue;
+        if (c == '(')
+            stack[depth++] = i;
+        else if (depth > 0) {
+            pairs[npairs++] = stack[--depth];
+            pairs[npairs++] = i;
+        } else
+            lone[nlone++] = i;
+    }
+    for (Py_ssize_t k = 0; k < depth; k++)
+        lone[nlone++] = stack[k];
+    for (Py_ssize_t k = 0; k < npairs; k += 2) {
+        const Py_ssize_t a = pairs[k], b = pairs[k + 1];
+        if (link && a > 0 && at(t, a - 1) == ']')
+            continue;
+        int inside = 0;
+        for (Py_ssize_t j = a; j < b && !inside; j++)
+            inside = t->table[at(t, j)] & IDEOGRAPH;
+        if (context(t, a - 1) || inside || ((next_to_context(t, a) || next_to_context(t, b)) && !call_before(t, a)))
+            wide[a] = wide[b] = 1;
+    }
+    for (Py_ssize_t k = 0; k < nlone; k++) {
+        const Py_ssize_t i = lone[k];
+        if (next_to_context(t, i) && !(link && at(t, i) == '(' && i > 0 && at(t, i - 1) == ']'))
+            wide[i] = 1;
+    }
+    PyMem_Free(stack);
+    PyMem_Free(pairs);
+    PyMem_Free(lone);
+    return 1;
+}
+
 static int read_positions(PyObject *list, Py_ssize_t **out, Py_ssize_t *count)
 {
     PyObject *seq = PySequence_Fast(list, "fullwidth: positions must be a sequence");
@@ -64,51 +181,51 @@ static int read_positions(PyObject *list, Py_ssize_t **out, Py_ssize_t *count)
 
 static PyObject *fullwidth(PyObject *self, PyObject *args)
 {
-    PyObject *text, *bounds_list, *parens_list;
+    PyObject *text, *bounds_list;
     Py_buffer table;
-    if (!PyArg_ParseTuple(args, "Uy*OO", &text, &table, &bounds_list, &parens_list))
+    if (!PyArg_ParseTuple(args, "Uy*O", &text, &table, &bounds_list))
         return NULL;
     PyObject *result = NULL;
-    Py_ssize_t *bounds = NULL, *parens = NULL, nbounds = 0, nparens = 0;
+    Py_ssize_t *bounds = NULL, nbounds = 0;
     Py_UCS4 *out = NULL;
+    uint8_t *wide = NULL;
     if (table.len != 0x110000) {
         PyErr_SetString(PyExc_ValueError, "fullwidth: the table has one byte per code point");
         goto done;
     }
-    if (!read_positions(bounds_list, &bounds, &nbounds) || !read_positions(parens_list, &parens, &nparens))
+    if (!read_positions(bounds_list, &bounds, &nbounds))
         goto done;
-    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    const uint8_t *classes = table.buf;
-    Py_ssize_t changed = 0, span = 0, paren = 0;
+    const Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), table.buf, bounds,
+                    nbounds};
+    const Py_ssize_t n = t.n;
+    wide = PyMem_Calloc(n > 0 ? (size_t)n : 1, 1);
+    if (wide == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!parentheses(&t, wide))
+        goto done;
+    Py_ssize_t changed = 0, span = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        const Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        int change;
-        if (c == '(' || c == ')') {
-            while (paren < nparens && parens[paren] < i)
-                paren++;
-            change = paren < nparens && parens[paren] == i;
-        } else if (c == ',' || c == ':' || c == ';' || c == '!' || c == '?') {
+        const Py_UCS4 c = at(&t, i);
+        if (c == ',' || c == ':' || c == ';' || c == '!' || c == '?') {
             while (span + 1 < nbounds && bounds[span + 1] <= i)  /* protected [start, end) pairs */
                 span += 2;
             const int inside = span + 1 < nbounds && bounds[span] <= i && i < bounds[span + 1];
-            change = !inside && by_context(c, i, n, kind, data, classes);
-        } else {
-            continue;
+            wide[i] = !inside && by_context(c, i, n, t.kind, t.data, t.table);
         }
-        if (!change)
+        if (!wide[i])
             continue;
         if (out == NULL) {
-            out = PyMem_Malloc(n > 0 ? (size_t)n * sizeof(Py_UCS4) : 1);
+            out = PyMem_Malloc((size_t)n * sizeof(Py_UCS4));
             if (out == NULL) {
                 PyErr_NoMemory();
                 goto done;
             }
             for (Py_ssize_t j = 0; j < n; j++)
-                out[j] = PyUnicode_READ(kind, data, j);
+                out[j] = at(&t, j);
         }
-        out[i] = wide(c);
+        out[i] = full_width(c);
         changed++;
     }
     PyObject *str = out == NULL ? Py_NewRef(text) : PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n);
@@ -116,17 +233,17 @@ static PyObject *fullwidth(PyObject *self, PyObject *args)
         result = Py_BuildValue("(Nn)", str, changed);
 done:
     PyMem_Free(out);
+    PyMem_Free(wide);
     PyMem_Free(bounds);
-    PyMem_Free(parens);
     PyBuffer_Release(&table);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"fullwidth", fullwidth, METH_VARARGS,
-     "fullwidth(text, table, protected, parens) -> (text, count): the ASCII marks ,:;!? that their "
+     "fullwidth(text, table, protected) -> (text, count): the ASCII marks ,:;!?() that their "
      "neighbours make Chinese punctuation, outside the protected [start, end) bounds (a flat sorted "
-     "list), and the parentheses at the sorted positions parens, made full-width."},
+     "list), made full-width."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -195,6 +195,8 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
     # Every decision reads the input text and every change is one character for one, so
     # the commas changed at once by a regex and the other marks changed by position agree.
     protected = protected_spans(text)
+    if _text is not None:  # the same decisions in C
+        return _text.fullwidth(text, _mark_table(), [b for span in protected for b in span])
     starts = [a for a, _ in protected]
 
     def free(i: int) -> bool:  # not inside a URL or an e-mail address
@@ -204,29 +206,21 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
     changed: dict[int, str] = {}
     if "(" in text or ")" in text:
         _parentheses(text, free if protected else None, changed)
-    if _text is not None:
-        return _text.fullwidth(text, _mark_table(), [b for span in protected for b in span], sorted(changed))
-    return _fullwidth_marks(text, free if protected else None, changed)
-
-
-def _fullwidth_marks(text: str, free: Callable[[int], bool] | None, changed: dict[int, str]) -> tuple[str, int]:
-    """The regex path of :func:`fullwidth_punct` for the marks ,:;!?, applying ``changed`` (the
-    parentheses) as well; the C kernel does the same in one pass."""
     out, count = text, 0
     for mark, pattern in _BY_NEIGHBOUR.items():
         if mark not in text:
             continue
-        if mark == "," and free is None:
+        if mark == "," and not protected:
             out, count = pattern.subn("，", text)
             continue
         for m in pattern.finditer(text):
-            if free is None or free(m.start()):
+            if not protected or free(m.start()):
                 changed[m.start()] = _FULL[mark]
     size = len(text)
     for mark, pattern in _NEAR_DIGIT.items():
         for m in pattern.finditer(text) if mark in text else ():
             i = m.start()
-            if not (0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()) and (free is None or free(i)):
+            if not (0 < i < size - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()) and free(i):
                 changed[i] = _FULL[mark]
     if not changed:
         return out, count
@@ -240,8 +234,9 @@ def _fullwidth_marks(text: str, free: Callable[[int], bool] | None, changed: dic
 
 
 # Bits of the C kernel's class table (toolkit/_text.c): a character that makes a mark next to it
-# Chinese punctuation (not a full-width digit), a full-width digit, an ASCII letter, a closing quote.
-_CONTEXT, _WIDE_DIGIT, _LATIN, _CLOSE_QUOTE = 1, 2, 4, 8
+# Chinese punctuation (not a full-width digit), a full-width digit, an ASCII letter, a closing
+# quote, an ideograph.
+_CONTEXT, _WIDE_DIGIT, _LATIN, _CLOSE_QUOTE, _IDEOGRAPH = 1, 2, 4, 8, 16
 
 
 @cache
@@ -249,7 +244,8 @@ def _mark_table() -> bytes:
     """One byte of those bits per code point, from the regex classes the Python path uses."""
     every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     table = np.zeros(0x110000, dtype=np.uint8)
-    for bit, chars in ((_CONTEXT, _CTX_NODIGIT), (_WIDE_DIGIT, _CTX_DIGITS), (_LATIN, "A-Za-z"), (_CLOSE_QUOTE, "”’")):
+    for bit, chars in ((_CONTEXT, _CTX_NODIGIT), (_WIDE_DIGIT, _CTX_DIGITS), (_LATIN, "A-Za-z"), (_CLOSE_QUOTE, "”’"),
+                       (_IDEOGRAPH, _IDEO)):
         found = re.sub(f"[^{chars}]+", "", every)
         table[np.frombuffer(found.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)] |= bit
     return table.tobytes()
