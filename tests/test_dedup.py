@@ -284,6 +284,31 @@ def test_the_c_kernel_refuses_arrays_that_do_not_fit() -> None:
         dedup._minhash.minhash(hashes, counts, perms.a, perms.b, out.tobytes())  # read-only
 
 
+@pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=300), st.integers(1, 20))
+def test_window_hashes_in_c_equal_numpys(codes: list[int], n: int) -> None:
+    # Every window length up to the text's, code points up to 2**32 - 1 (the products wrap).
+    array = np.array(codes, dtype=np.uint32)
+    n = min(n, array.size)
+    with np.errstate(over="ignore"):
+        expected = dedup._window_hashes_numpy(array, n)
+    got = dedup.window_hashes(array, n)
+    assert got.dtype == np.uint64 and np.array_equal(got, expected)
+    assert int(got[0]) == sum(c * dedup._POLY ** (n - 1 - k) for k, c in enumerate(codes[:n])) % 2**64
+
+
+@pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")
+def test_the_window_kernel_refuses_arrays_that_do_not_fit() -> None:
+    assert dedup._minhash is not None
+    codes, out = np.arange(10, dtype=np.uint32), np.empty(6, dtype=np.uint64)
+    dedup._minhash.windows(codes, 5, 3, out)  # fits
+    for n, where in ((0, out), (11, out), (5, out[:5])):
+        with pytest.raises(ValueError):
+            dedup._minhash.windows(codes, n, 3, where)
+    with pytest.raises(TypeError):
+        dedup._minhash.windows(codes, 5, 3, out.tobytes())  # read-only
+
+
 def test_prepare_many_gives_the_same_without_the_c_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     views = [view(t) for p in sorted(SEEDS.glob("*.txt")) for t in seed_bodies(p.read_text(encoding="utf-8"))]
     cfg = DedupConfig()

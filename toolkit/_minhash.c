@@ -1,5 +1,6 @@
 /* The MinHash kernel of toolkit.dedup in C: the same values as the numpy path, computed in one
- * pass over the shingles instead of three numpy passes over a (permutations x shingles) block.
+ * pass over the shingles instead of three numpy passes over a (permutations x shingles) block;
+ * and the window hashes the shingles come from, rolled in one pass.
  * Optional: when it is not built, toolkit.dedup uses numpy.
  */
 #define PY_SSIZE_T_CLEAN
@@ -98,11 +99,50 @@ done:
     return result;
 }
 
+/* out[i] = sum(codes[i + k] * poly**(n - 1 - k) for k < n) modulo 2**64 for each window of n code
+ * points, rolled from one window to the next (toolkit.dedup.window_hashes in numpy takes four passes). */
+static PyObject *windows(PyObject *self, PyObject *args)
+{
+    Py_buffer codes, out;
+    Py_ssize_t n;
+    unsigned long long poly;
+    if (!PyArg_ParseTuple(args, "y*nKw*", &codes, &n, &poly, &out))
+        return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t size = codes.len / 4, count = size - n + 1;
+    if (!check(codes.len % 4 == 0 && n >= 1 && count >= 1, "windows: codes are uint32, 1 <= n <= len(codes)")
+        || !check(out.len == 8 * count, "windows: out must hold len(codes) - n + 1 uint64"))
+        goto done;
+    Py_BEGIN_ALLOW_THREADS
+    const uint32_t *c = codes.buf;
+    uint64_t *h = out.buf;
+    uint64_t top = 1, x = 0;  /* top = poly**(n - 1): the weight of a window's first code point */
+    for (Py_ssize_t k = 0; k < n; k++) {
+        x = x * poly + c[k];
+        if (k > 0)
+            top *= poly;
+    }
+    h[0] = x;
+    for (Py_ssize_t i = 1; i < count; i++) {
+        x = (x - c[i - 1] * top) * poly + c[i + n - 1];
+        h[i] = x;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&codes);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"minhash", minhash, METH_VARARGS,
      "minhash(hashes, counts, a, b, out): the MinHash values of consecutive sets of uint32 shingle "
      "hashes (counts: int64 set sizes) under the permutations (a, b), into out (uint32, "
      "len(a) rows of len(counts))."},
+    {"windows", windows, METH_VARARGS,
+     "windows(codes, n, poly, out): the polynomial hash modulo 2**64 of every window of n uint32 code "
+     "points, into out (uint64, len(codes) - n + 1)."},
     {NULL, NULL, 0, NULL},
 };
 

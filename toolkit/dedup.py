@@ -158,11 +158,18 @@ def _power_tables() -> tuple[np.ndarray, np.ndarray]:
 def window_hashes(codes: np.ndarray, n: int) -> np.ndarray:
     """h[i] = sum(codes[i + k] * POLY**(n - 1 - k) for k < n) modulo 2**64, for every window of
     ``n`` code points (``n`` at most ``len(codes)``): the shingle hash, before fmix, and the
-    quality signal's repeated windows.
-
-    With prefix sums of codes[j] * POLY**-j, a window is a difference of two prefixes times
-    POLY**(i + n - 1): a few passes over the text instead of n, and the same hashes.
+    quality signal's repeated windows. The C kernel rolls one window into the next.
     """
+    if _minhash is not None and 1 <= n <= len(codes):  # the same values, rolled in C
+        out = np.empty(len(codes) - n + 1, dtype=np.uint64)
+        _minhash.windows(np.ascontiguousarray(codes, dtype=np.uint32), n, _POLY, out)
+        return out
+    return _window_hashes_numpy(codes, n)
+
+
+def _window_hashes_numpy(codes: np.ndarray, n: int) -> np.ndarray:
+    """:func:`window_hashes` in numpy. With prefix sums of codes[j] * POLY**-j, a window is a
+    difference of two prefixes times POLY**(i + n - 1): a few passes over the text instead of n."""
     size = len(codes)
     up, down = _power_tables() if size <= _CACHED_POWERS else (_powers(_POLY, size), _powers(_POLY_INVERSE, size))
     prefix = np.zeros(size + 1, dtype=np.uint64)
