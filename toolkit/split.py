@@ -377,6 +377,9 @@ class _Matcher:
         # None when some end marker has no cheap gate
         self.end_last = None if any(not m.last for m in self.ends) else "".join(m.last for m in self.ends)
         self.gates = {id(group): _gate(group) for group in (self.starts, self.start_lines, self.end_lines)}
+        # Where no end marker matches, the alternation of them all fails too: one call per
+        # candidate start rules it out for every marker (a paragraph ends in several sentences).
+        self.end_gate = _gate(self.ends) if all(m.lead for m in self.ends) else None
 
     def _source(self, marker: Marker, m: re.Match[str]) -> tuple[bool, str | None]:
         if "source" not in marker.pattern.groupindex:
@@ -426,7 +429,10 @@ class _Matcher:
                 if marker.last and part[-1] not in marker.last:
                     continue
                 if marker.lead:
-                    leads = _lead_positions(part, begin) if leads is None else leads
+                    if leads is None:
+                        leads = _lead_positions(part, begin)
+                        if self.end_gate is not None:
+                            leads = [p for p in leads if self.end_gate.match(part, p)]
                     m = next(filter(None, map(marker.pattern.match, repeat(part), leads)), None)
                 else:
                     m = marker.pattern.search(part, begin)
