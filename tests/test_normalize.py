@@ -427,6 +427,17 @@ def test_nfc_brings_back_no_character_the_once_fixers_remove() -> None:
 
 
 
+ONCE_CHARS = [chr(c) for c in range(0x10000) if normalize_module._ONCE_ANY.match(chr(c))]
+
+
+@pytest.mark.parametrize("kernel", MARK_PATHS)
+@given(st.lists(st.sampled_from([*ONCE_CHARS, "中", "a", " ", "\n", "\t", "𠀀"]), max_size=8).map("".join))
+def test_idle_once_fixers_are_those_without_their_characters(kernel: ModuleType | None, text: str) -> None:
+    with marks_by(kernel):
+        idle = normalize_module._idle_once(text)
+    assert idle == {name for name, chars in normalize_module._ONCE.items() if not re.search(f"[{chars}]", text)}
+
+
 def test_once_fixers_leave_none_of_their_characters_and_make_no_once_character() -> None:
     # normalize runs each once fixer at most once: after it ran, none of its characters
     # may be left, and what it puts in their place must be no once character either.

@@ -239,11 +239,38 @@ done:
     return result;
 }
 
+/* present(text, table) -> int: the bits of table (one byte per code point) of every character of
+ * text, or-ed together. */
+static PyObject *present(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_buffer table;
+    if (!PyArg_ParseTuple(args, "Uy*", &text, &table))
+        return NULL;
+    PyObject *result = NULL;
+    if (table.len != 0x110000) {
+        PyErr_SetString(PyExc_ValueError, "present: the table has one byte per code point");
+        goto done;
+    }
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const uint8_t *classes = table.buf;
+    unsigned bits = 0;
+    for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(text); i < n; i++)
+        bits |= classes[PyUnicode_READ(kind, data, i)];
+    result = PyLong_FromUnsignedLong(bits);
+done:
+    PyBuffer_Release(&table);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"fullwidth", fullwidth, METH_VARARGS,
      "fullwidth(text, table, protected) -> (text, count): the ASCII marks ,:;!?() that their "
      "neighbours make Chinese punctuation, outside the protected [start, end) bounds (a flat sorted "
      "list), made full-width."},
+    {"present", present, METH_VARARGS,
+     "present(text, table) -> int: the class bits (table: one byte per code point) found in text, or-ed."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -239,16 +239,22 @@ def fullwidth_punct(text: str) -> tuple[str, int]:
 _CONTEXT, _WIDE_DIGIT, _LATIN, _CLOSE_QUOTE, _IDEOGRAPH = 1, 2, 4, 8, 16
 
 
-@cache
-def _mark_table() -> bytes:
-    """One byte of those bits per code point, from the regex classes the Python path uses."""
+def _class_bytes(bits: Iterable[tuple[int, str]]) -> bytes:
+    """One byte per code point for the C kernel: the bits of the regex classes (the inside of
+    ``[...]``) that hold it."""
     every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     table = np.zeros(0x110000, dtype=np.uint8)
-    for bit, chars in ((_CONTEXT, _CTX_NODIGIT), (_WIDE_DIGIT, _CTX_DIGITS), (_LATIN, "A-Za-z"), (_CLOSE_QUOTE, "”’"),
-                       (_IDEOGRAPH, _IDEO)):
+    for bit, chars in bits:
         found = re.sub(f"[^{chars}]+", "", every)
         table[np.frombuffer(found.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)] |= bit
     return table.tobytes()
+
+
+@cache
+def _mark_table() -> bytes:
+    """Those bits, from the regex classes the Python path uses."""
+    return _class_bytes(((_CONTEXT, _CTX_NODIGIT), (_WIDE_DIGIT, _CTX_DIGITS), (_LATIN, "A-Za-z"),
+                         (_CLOSE_QUOTE, "”’"), (_IDEOGRAPH, _IDEO)))
 
 
 def _positions(text: str, chars: str) -> list[int]:
@@ -441,6 +447,27 @@ _ONCE_EACH = {name: re.compile(f"[{chars}]") for name, chars in _ONCE.items()}
 _ONCE_ANY = re.compile(f"[{''.join(_ONCE.values())}]")
 
 
+@cache
+def _once_table() -> bytes:
+    """For the C kernel: bit k marks the characters of the k-th fixer of _ONCE."""
+    return _class_bytes((1 << k, chars) for k, chars in enumerate(_ONCE.values()))
+
+
+def _idle_once(text: str) -> set[str]:
+    """The fixers of _ONCE that find none of their characters in ``text``."""
+    if _text is not None:
+        found = _text.present(text, _once_table())
+        return {name for k, name in enumerate(_ONCE) if not found >> k & 1}
+    chars = "".join(set(_ONCE_ANY.findall(text)))
+    return {name for name, pattern in _ONCE_EACH.items() if not pattern.search(chars)}
+
+
+@cache
+def _chain(config: NormalizeConfig) -> tuple[tuple[str, Fixer], ...]:
+    """:func:`build_chain`, built once per configuration."""
+    return tuple(build_chain(config))
+
+
 def build_chain(config: NormalizeConfig) -> list[tuple[str, Fixer]]:
     """The fixers to run, in order, as configured."""
     table: dict[str, Fixer] = {
@@ -462,7 +489,7 @@ def normalize(text: str, config: NormalizeConfig | None = None,
     ('期，OTA 升級', (Step(fixer='odd_spaces', count=1), Step(fixer='fullwidth_punct', count=1), \
 Step(fixer='trailing_spaces', count=1)))
     """
-    chain = build_chain(config or NormalizeConfig())
+    chain = list(_chain(config or NormalizeConfig()))
     if only is not None:
         wanted = set(only)
         chain = [(n, f) for n, f in chain if n in wanted]
@@ -480,8 +507,7 @@ Step(fixer='trailing_spaces', count=1)))
             text, n = fixer(text)
         else:
             if idle is None:
-                found = "".join(set(_ONCE_ANY.findall(text)))
-                idle = {other for other, pattern in _ONCE_EACH.items() if not pattern.search(found)}
+                idle = _idle_once(text)
             n = 0
             if name not in idle:
                 text, n = fixer(text)
