@@ -1,10 +1,12 @@
-/* The punctuation kernel of toolkit.normalize in C: fullwidth_punct in two passes over an article
- * (the parentheses, then every mark) where the Python path runs a regex scan per mark and a loop
- * over the parentheses. Optional: when it is not built, the Python path gives the same result.
+/* The punctuation kernel of toolkit.normalize in C: fullwidth_punct finds the marks in one pass
+ * over an article and decides each by its neighbours, where the Python path runs a regex scan per
+ * mark and a loop over the parentheses. Optional: when it is not built, the Python path gives the
+ * same result.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Bits of the class table (one byte per code point), built by toolkit.normalize. */
 enum { CONTEXT = 1, WIDE_DIGIT = 2, LATIN = 4, CLOSE_QUOTE = 8, IDEOGRAPH = 16 };
@@ -84,19 +86,22 @@ static int call_before(const Text *t, Py_ssize_t a)
     return (c >= 'a' && c <= 'z') || c == '_';
 }
 
-/* normalize._parentheses: set wide[i] for each parenthesis that is Chinese punctuation. */
-static int parentheses(const Text *t, uint8_t *wide)
+/* An ASCII mark or parenthesis of the text: where, which, and whether a line ends between the
+ * parenthesis before it and it (a parenthesis never spans lines). */
+typedef struct {
+    Py_ssize_t at;
+    Py_UCS4 c;
+    int line;
+    int wide;
+} Mark;
+
+/* normalize._parentheses over the parentheses among marks: set wide on those that are Chinese
+ * punctuation. link: the text holds "](", which opens the target of a Markdown link. */
+static int parentheses(const Text *t, Mark *marks, Py_ssize_t count, int link)
 {
-    Py_ssize_t count = 0;
-    for (Py_ssize_t i = 0; i < t->n; i++) {
-        const Py_UCS4 c = at(t, i);
-        count += c == '(' || c == ')';
-    }
-    if (count == 0)
-        return 1;
-    Py_ssize_t *stack = PyMem_Malloc((size_t)count * sizeof(Py_ssize_t));
-    Py_ssize_t *pairs = PyMem_Malloc((size_t)count * sizeof(Py_ssize_t));  /* open, close, ... */
-    Py_ssize_t *lone = PyMem_Malloc((size_t)count * sizeof(Py_ssize_t));
+    Py_ssize_t *stack = PyMem_Malloc(count > 0 ? (size_t)count * sizeof(Py_ssize_t) : 1);
+    Py_ssize_t *pairs = PyMem_Malloc(count > 0 ? (size_t)count * sizeof(Py_ssize_t) : 1);  /* open, close */
+    Py_ssize_t *lone = PyMem_Malloc(count > 0 ? (size_t)count * sizeof(Py_ssize_t) : 1);
     if (stack == NULL || pairs == NULL || lone == NULL) {
         PyMem_Free(stack);
         PyMem_Free(pairs);
@@ -105,49 +110,41 @@ static int parentheses(const Text *t, uint8_t *wide)
         return 0;
     }
     Py_ssize_t depth = 0, npairs = 0, nlone = 0;
-    int newline = 0, link = 0;
-    for (Py_ssize_t i = 0; i < t->n; i++) {
-        const Py_UCS4 c = at(t, i);
-        if (c == '\n') {
-            newline = 1;  /* a parenthesis never spans lines */
-            continue;
-        }
-        if (c == '(' && i > 0 && at(t, i - 1) == ']')
-            link = 1;  /* "](" opens the target of a Markdown link */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        const Py_UCS4 c = marks[k].c;
         if (c != '(' && c != ')')
             continue;
-        if (newline && depth > 0) {
-            for (Py_ssize_t k = 0; k < depth; k++)
-                lone[nlone++] = stack[k];
+        if (marks[k].line && depth > 0) {
+            for (Py_ssize_t j = 0; j < depth; j++)
+                lone[nlone++] = stack[j];
             depth = 0;
         }
-        newline = 0;
-        if (t->nbounds > 0 && protected(t, i))
+        if (t->nbounds > 0 && protected(t, marks[k].at))
             continue;
         if (c == '(')
-            stack[depth++] = i;
+            stack[depth++] = k;
         else if (depth > 0) {
             pairs[npairs++] = stack[--depth];
-            pairs[npairs++] = i;
+            pairs[npairs++] = k;
         } else
-            lone[nlone++] = i;
+            lone[nlone++] = k;
     }
-    for (Py_ssize_t k = 0; k < depth; k++)
-        lone[nlone++] = stack[k];
-    for (Py_ssize_t k = 0; k < npairs; k += 2) {
-        const Py_ssize_t a = pairs[k], b = pairs[k + 1];
+    for (Py_ssize_t j = 0; j < depth; j++)
+        lone[nlone++] = stack[j];
+    for (Py_ssize_t j = 0; j < npairs; j += 2) {
+        const Py_ssize_t a = marks[pairs[j]].at, b = marks[pairs[j + 1]].at;
         if (link && a > 0 && at(t, a - 1) == ']')
             continue;
         int inside = 0;
-        for (Py_ssize_t j = a; j < b && !inside; j++)
-            inside = t->table[at(t, j)] & IDEOGRAPH;
+        for (Py_ssize_t i = a; i < b && !inside; i++)
+            inside = t->table[at(t, i)] & IDEOGRAPH;
         if (context(t, a - 1) || inside || ((next_to_context(t, a) || next_to_context(t, b)) && !call_before(t, a)))
-            wide[a] = wide[b] = 1;
+            marks[pairs[j]].wide = marks[pairs[j + 1]].wide = 1;
     }
-    for (Py_ssize_t k = 0; k < nlone; k++) {
-        const Py_ssize_t i = lone[k];
-        if (next_to_context(t, i) && !(link && at(t, i) == '(' && i > 0 && at(t, i - 1) == ']'))
-            wide[i] = 1;
+    for (Py_ssize_t j = 0; j < nlone; j++) {
+        const Py_ssize_t i = marks[lone[j]].at;
+        if (next_to_context(t, i) && !(link && marks[lone[j]].c == '(' && i > 0 && at(t, i - 1) == ']'))
+            marks[lone[j]].wide = 1;
     }
     PyMem_Free(stack);
     PyMem_Free(pairs);
@@ -179,6 +176,49 @@ static int read_positions(PyObject *list, Py_ssize_t **out, Py_ssize_t *count)
     return 1;
 }
 
+/* Every ASCII mark ,:;!?() of the text, in order, in one pass; *link as parentheses() needs it. */
+static Mark *collect(const Text *t, Py_ssize_t *count, int *link)
+{
+    Py_ssize_t size = 64, k = 0;
+    Mark *marks = PyMem_Malloc((size_t)size * sizeof(Mark));
+    if (marks == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    int line = 0;
+    *link = 0;
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        const Py_UCS4 c = at(t, i);
+        if (c > ')' && c != ',' && c != ':' && c != ';' && c != '?')
+            continue;  /* most characters: one comparison */
+        if (c == '\n') {
+            line = 1;
+            continue;
+        }
+        if (c != '(' && c != ')' && c != ',' && c != ':' && c != ';' && c != '!' && c != '?')
+            continue;
+        if (k == size) {
+            size *= 2;
+            Mark *grown = PyMem_Realloc(marks, (size_t)size * sizeof(Mark));
+            if (grown == NULL) {
+                PyMem_Free(marks);
+                PyErr_NoMemory();
+                return NULL;
+            }
+            marks = grown;
+        }
+        marks[k] = (Mark){i, c, 0, 0};
+        if (c == '(' || c == ')') {
+            marks[k].line = line;
+            line = 0;
+            *link |= c == '(' && i > 0 && at(t, i - 1) == ']';
+        }
+        k++;
+    }
+    *count = k;
+    return marks;
+}
+
 static PyObject *fullwidth(PyObject *self, PyObject *args)
 {
     PyObject *text, *bounds_list;
@@ -186,9 +226,9 @@ static PyObject *fullwidth(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "Uy*O", &text, &table, &bounds_list))
         return NULL;
     PyObject *result = NULL;
-    Py_ssize_t *bounds = NULL, nbounds = 0;
-    Py_UCS4 *out = NULL;
-    uint8_t *wide = NULL;
+    Py_ssize_t *bounds = NULL, nbounds = 0, count = 0;
+    Mark *marks = NULL;
+    int link;
     if (table.len != 0x110000) {
         PyErr_SetString(PyExc_ValueError, "fullwidth: the table has one byte per code point");
         goto done;
@@ -197,43 +237,42 @@ static PyObject *fullwidth(PyObject *self, PyObject *args)
         goto done;
     const Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), table.buf, bounds,
                     nbounds};
-    const Py_ssize_t n = t.n;
-    wide = PyMem_Calloc(n > 0 ? (size_t)n : 1, 1);
-    if (wide == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (!parentheses(&t, wide))
+    if ((marks = collect(&t, &count, &link)) == NULL || !parentheses(&t, marks, count, link))
         goto done;
     Py_ssize_t changed = 0, span = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const Py_UCS4 c = at(&t, i);
-        if (c == ',' || c == ':' || c == ';' || c == '!' || c == '?') {
+    for (Py_ssize_t k = 0; k < count; k++) {
+        const Py_UCS4 c = marks[k].c;
+        const Py_ssize_t i = marks[k].at;
+        if (c != '(' && c != ')') {
             while (span + 1 < nbounds && bounds[span + 1] <= i)  /* protected [start, end) pairs */
                 span += 2;
             const int inside = span + 1 < nbounds && bounds[span] <= i && i < bounds[span + 1];
-            wide[i] = !inside && by_context(c, i, n, t.kind, t.data, t.table);
+            marks[k].wide = !inside && by_context(c, i, t.n, t.kind, t.data, t.table);
         }
-        if (!wide[i])
-            continue;
-        if (out == NULL) {
-            out = PyMem_Malloc((size_t)n * sizeof(Py_UCS4));
-            if (out == NULL) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            for (Py_ssize_t j = 0; j < n; j++)
-                out[j] = at(&t, j);
-        }
-        out[i] = full_width(c);
-        changed++;
+        changed += marks[k].wide;
     }
-    PyObject *str = out == NULL ? Py_NewRef(text) : PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n);
-    if (str != NULL)
-        result = Py_BuildValue("(Nn)", str, changed);
+    if (changed == 0) {
+        result = Py_BuildValue("(On)", text, (Py_ssize_t)0);
+        goto done;
+    }
+    /* Only ASCII changes, to full-width forms below U+10000: the result is two bytes a character
+     * unless the text has four (the narrowest kind that holds it, as Python requires). */
+    PyObject *str = PyUnicode_New(t.n, t.kind == PyUnicode_4BYTE_KIND ? 0x10FFFF : 0xFFFF);
+    if (str == NULL)
+        goto done;
+    const int kind = PyUnicode_KIND(str);
+    void *data = PyUnicode_DATA(str);
+    if (kind == t.kind)
+        memcpy(data, t.data, (size_t)t.n * (size_t)kind);
+    else
+        for (Py_ssize_t i = 0; i < t.n; i++)
+            PyUnicode_WRITE(kind, data, i, at(&t, i));
+    for (Py_ssize_t k = 0; k < count; k++)
+        if (marks[k].wide)
+            PyUnicode_WRITE(kind, data, marks[k].at, full_width(marks[k].c));
+    result = Py_BuildValue("(Nn)", str, changed);
 done:
-    PyMem_Free(out);
-    PyMem_Free(wide);
+    PyMem_Free(marks);
     PyMem_Free(bounds);
     PyBuffer_Release(&table);
     return result;
