@@ -18,10 +18,10 @@ static inline uint32_t fmix32(uint32_t h)
     return h;
 }
 
-/* One build runs everywhere; on x86-64 the loader picks the AVX2 copy where the CPU has it. */
+/* One build runs everywhere; on x86-64 the loader picks the AVX-512 or AVX2 copy where the CPU has it. */
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 #endif
 #ifndef VECTOR_CLONES
