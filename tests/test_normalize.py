@@ -393,6 +393,15 @@ def test_normalize_matches_the_reference_chain(text: str) -> None:
         assert normalize(text, config) == reference_normalize(text, config)
 
 
+def test_a_configuration_with_a_list_normalizes_as_with_a_tuple() -> None:
+    # The chain is built once per configuration, keyed by it: one built by hand with a list
+    # (unhashable) still works.
+    text = "期,OTA\xa0升級 \n\n\n▲ 圖\n正文"
+    listed = NormalizeConfig(disable=["odd_spaces"], remove_captions=True)  # type: ignore[arg-type]
+    assert normalize(text, listed) == normalize(text, NormalizeConfig(disable=("odd_spaces",), remove_captions=True))
+    assert normalize(text, listed)[0] == "期，OTA\xa0升級\n\n正文"
+
+
 @pytest.mark.parametrize("kernel", MARK_PATHS)
 def test_fullwidth_punct_matches_the_reference_on_the_seeds(kernel: ModuleType | None) -> None:
     for body in _seed_bodies():

@@ -489,7 +489,11 @@ def normalize(text: str, config: NormalizeConfig | None = None,
     ('期，OTA 升級', (Step(fixer='odd_spaces', count=1), Step(fixer='fullwidth_punct', count=1), \
 Step(fixer='trailing_spaces', count=1)))
     """
-    chain = list(_chain(config or NormalizeConfig()))
+    config = config or NormalizeConfig()
+    try:
+        chain = list(_chain(config))
+    except TypeError:  # a configuration built by hand with a list in it: not hashable
+        chain = build_chain(config)
     if only is not None:
         wanted = set(only)
         chain = [(n, f) for n, f in chain if n in wanted]
