@@ -309,12 +309,46 @@ def test_the_window_kernel_refuses_arrays_that_do_not_fit() -> None:
         dedup._minhash.windows(codes, 5, 3, out.tobytes())  # read-only
 
 
-def test_prepare_many_gives_the_same_without_the_c_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+# Views with few distinct shingles among many (a repeated character or phrase), short ones and the
+# empty one, beside the seeds' articles.
+FEW_SHINGLES = ["哈" * 50, "哈哈哈哈哈嘿" * 10, "abcdefg", "甲乙丙丁戊己庚辛壬癸" * 3, "a" * 4, "", "abcdeabcdeabcde",
+                "一二三四五六七八九十", "甲乙" * 30 + "丙", "ab"]
+
+
+@pytest.mark.parametrize("min_shingles", [1, 2, 8, 13])
+def test_prepare_many_gives_the_same_without_the_c_kernel(monkeypatch: pytest.MonkeyPatch, min_shingles: int) -> None:
     views = [view(t) for p in sorted(SEEDS.glob("*.txt")) for t in seed_bodies(p.read_text(encoding="utf-8"))]
-    cfg = DedupConfig()
+    views = [v for pair in zip(views, FEW_SHINGLES * 2, strict=False) for v in pair]
+    cfg = DedupConfig(min_shingles=min_shingles)
     with_kernel = prepare_many(views, cfg)
+    assert 0 < sum(p.bands is None for p in with_kernel) < len(views)  # some views have too few shingles
+    monkeypatch.setattr(dedup, "_FEW", 0)  # the kernel's MinHash after the sort that counts distinct shingles
+    assert same_prepared(prepare_many(views, cfg), with_kernel)
     monkeypatch.setattr(dedup, "_minhash", None)
     assert same_prepared(prepare_many(views, cfg), with_kernel)
+
+
+@pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")
+@given(st.lists(st.lists(st.integers(0, 5), max_size=30), min_size=1, max_size=8), st.integers(1, 8))
+def test_the_kernel_tells_the_sets_with_enough_distinct_hashes(sets: list[list[int]], k: int) -> None:
+    assert dedup._minhash is not None
+    hashes = np.array([h for s in sets for h in s], dtype=np.uint32)
+    out = np.empty(len(sets), dtype=bool)
+    dedup._minhash.enough(hashes, np.array([len(s) for s in sets], dtype=np.int64), k, out)
+    assert out.tolist() == [len(set(s)) >= k for s in sets]
+
+
+@pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")
+def test_the_distinct_count_kernel_refuses_arrays_that_do_not_fit() -> None:
+    assert dedup._minhash is not None
+    hashes, counts, out = np.arange(10, dtype=np.uint32), np.array([4, 6], dtype=np.int64), np.empty(2, dtype=bool)
+    dedup._minhash.enough(hashes, counts, 3, out)  # fits
+    assert out.tolist() == [True, True]
+    for args, match in (((hashes, np.array([4, 5], dtype=np.int64), 3, out), "add up"),
+                        ((hashes, np.array([14, -4], dtype=np.int64), 3, out), "negative"),
+                        ((hashes, counts, 0, out), "k >= 1"), ((hashes, counts, 3, out[:1]), "one bool")):
+        with pytest.raises(ValueError, match=match):
+            dedup._minhash.enough(*args)
 
 
 def test_a_bucket_of_hundreds_of_copies_gives_candidates_linear_in_its_size() -> None:

@@ -135,11 +135,66 @@ done:
     return result;
 }
 
+/* out[s] = whether set s of the consecutive sets of hashes (counts: int64 set sizes) holds at least
+ * k distinct values. The values seen go in a list searched one by one, and the search stops at k:
+ * a real text has k distinct shingles among its first k. */
+static PyObject *enough(PyObject *self, PyObject *args)
+{
+    Py_buffer hashes, counts, out;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "y*y*nw*", &hashes, &counts, &k, &out))
+        return NULL;
+    PyObject *result = NULL;
+    uint32_t *seen = NULL;
+    const Py_ssize_t nsets = counts.len / 8;
+    if (!check(hashes.len % 4 == 0 && counts.len % 8 == 0 && k >= 1, "enough: hashes uint32, counts int64, k >= 1")
+        || !check(out.len == nsets, "enough: out must hold one bool a set"))
+        goto done;
+    const int64_t *c = counts.buf;
+    int64_t total = 0;
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        if (!check(c[s] >= 0, "enough: negative count"))
+            goto done;
+        total += c[s];
+    }
+    if (!check(total == hashes.len / 4, "enough: the counts must add up to the number of hashes"))
+        goto done;
+    seen = PyMem_Malloc((size_t)k * sizeof(uint32_t));
+    if (seen == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const uint32_t *h = hashes.buf;
+    uint8_t *o = out.buf;
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        Py_ssize_t distinct = 0;
+        for (int64_t i = 0; i < c[s] && distinct < k; i++) {
+            Py_ssize_t j = 0;
+            while (j < distinct && seen[j] != h[i])
+                j++;
+            if (j == distinct)
+                seen[distinct++] = h[i];
+        }
+        o[s] = distinct >= k;
+        h += c[s];
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(seen);
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&counts);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"minhash", minhash, METH_VARARGS,
      "minhash(hashes, counts, a, b, out): the MinHash values of consecutive sets of uint32 shingle "
      "hashes (counts: int64 set sizes) under the permutations (a, b), into out (uint32, "
      "len(a) rows of len(counts))."},
+    {"enough", enough, METH_VARARGS,
+     "enough(hashes, counts, k, out): out[s] (bool) = whether set s of the consecutive sets of uint32 "
+     "hashes (counts: int64 set sizes) holds at least k distinct values."},
     {"windows", windows, METH_VARARGS,
      "windows(codes, n, poly, out): the polynomial hash modulo 2**64 of every window of n uint32 code "
      "points, into out (uint64, len(codes) - n + 1)."},

@@ -446,12 +446,15 @@ def _key(encoded: bytes) -> bytes:
 # View characters prepared together by :func:`prepare_many`: big enough that numpy's per-call cost
 # is spread over many articles, small enough that its arrays stay a few megabytes.
 BATCH_VIEW_CHARS = 1 << 17
+# Up to this min_shingles, the kernel counts a view's distinct shingles in a list it searches.
+_FEW = 64
 
 
 def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
-    """:func:`prepare` of each view, computed together: the shingles of all the views are hashed,
-    sorted and made unique in one pass each, and their MinHash values taken block by block over
-    all of them (a per-article loop spends most of its time starting numpy calls).
+    """:func:`prepare` of each view, computed together: the shingles of all the views are hashed in
+    one pass, and their MinHash values taken over all of them at once (a per-article loop spends
+    most of its time starting numpy calls). Without the C kernel, they are first sorted and made
+    unique in one pass each, to count each view's distinct shingles.
 
     Only the values the LSH bands use are computed; nothing else reads a signature.
     """
@@ -475,21 +478,32 @@ def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
         cross = (ends[:-1, None] - np.arange(1, n)).ravel()
         windows = np.delete(windows, cross) if cross.size else windows
         hashes = _fmix(windows, 64) >> np.uint64(32)
-    owner = np.repeat(np.arange(len(batch), dtype=np.uint64), lengths - n + 1)
-    keyed = np.sort((owner << np.uint64(32)) | hashes)
-    first = np.empty(keyed.size, dtype=bool)
-    first[0] = True
-    np.not_equal(keyed[1:], keyed[:-1], out=first[1:])
-    keyed = keyed[first]
-    owners = (keyed >> np.uint64(32)).astype(np.intp)
-    counts = np.bincount(owners, minlength=len(batch))
-    chosen = counts >= config.min_shingles
-    if not chosen.any():
-        return out
-    keep = chosen[owners]
     bands, rows = lsh_params(config)
-    values = _minhash_many((keyed[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts[chosen],
-                           permutations(config.num_perm, config.seed), bands * rows)
+    perms = permutations(config.num_perm, config.seed)
+    if _minhash is not None and config.min_shingles <= _FEW:
+        # A minimum is the same over the shingles with their repeats, so nothing is sorted: the
+        # kernel only tells which views have min_shingles distinct ones, and stops there.
+        shingles, sizes = hashes.astype(np.uint32), lengths - n + 1
+        chosen = np.empty(len(batch), dtype=bool)
+        _minhash.enough(shingles, sizes, config.min_shingles, chosen)
+        if not chosen.any():
+            return out
+        values = _minhash_many(shingles[np.repeat(chosen, sizes)], sizes[chosen], perms, bands * rows)
+    else:
+        owner = np.repeat(np.arange(len(batch), dtype=np.uint64), lengths - n + 1)
+        keyed = np.sort((owner << np.uint64(32)) | hashes)
+        first = np.empty(keyed.size, dtype=bool)
+        first[0] = True
+        np.not_equal(keyed[1:], keyed[:-1], out=first[1:])
+        keyed = keyed[first]
+        owners = (keyed >> np.uint64(32)).astype(np.intp)
+        counts = np.bincount(owners, minlength=len(batch))
+        chosen = counts >= config.min_shingles
+        if not chosen.any():
+            return out
+        keep = chosen[owners]
+        values = _minhash_many((keyed[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts[chosen], perms,
+                               bands * rows)
     banded = band_hashes(values.T, bands, rows)
     for row, k in enumerate(np.flatnonzero(chosen).tolist()):
         i = batch[k]
