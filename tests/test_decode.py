@@ -544,3 +544,15 @@ def test_a_utf8_bom_before_a_gbk_body_is_dropped_not_read_as_gbk(lines: list[str
     got = decode_bytes(codecs.BOM_UTF8 + "".join(lines).encode("gbk"))
     assert isinstance(got, Decoded), got
     assert (got.text, got.encoding, got.strict) == ("".join(lines), "gb18030", True)
+
+
+UTF8_PIECES = [b"\xef\xbf\xbd", b"\xef", b"\xbf", b"\xbd", b"\xef\xbf", b"\xe4\xb8", b"\xe4\xb8\xad", b"\xf0\x9f",
+               b"\xf0\x9f\x98\x80", b"a", b"\n", b"\xed\xa0\x80", b"\xc0\xaf", b"\xff", b"\x80", b"\xe0\x80"]
+
+
+@given(st.lists(st.sampled_from(UTF8_PIECES), max_size=16).map(b"".join))
+def test_lenient_utf8_counts_the_replacements_decoding_inserts(data: bytes) -> None:
+    # The U+FFFD already in UTF-8 data are its EF BF BD runs: no second decode needed to tell them.
+    text, bad = toolkit.decode._lenient(data, "utf-8")
+    assert text == data.decode("utf-8", errors="replace")
+    assert bad == text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")

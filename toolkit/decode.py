@@ -86,6 +86,7 @@ _GB18030 = "gb18030"
 _BIG5 = ("big5hkscs", "cp950")  # HKSCS adds Hong Kong characters; CP950 adds the euro sign
 _CHINESE = (_GB18030, *_BIG5)
 _UTF8 = "utf-8"
+_UTF8_FFFD = "\ufffd".encode()
 _UTF8_SIG = "utf-8-sig"
 
 # Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
@@ -274,8 +275,12 @@ def _strict(data: bytes, codec: str) -> str | None:
 def _lenient(data: bytes, codec: str) -> tuple[str, int]:
     """Decode with U+FFFD for bad bytes; return the text and how many U+FFFD decoding inserted."""
     text = data.decode(codec, errors="replace")
-    # "ignore" resumes exactly where "replace" does, so it shows the U+FFFD already in the data.
-    genuine = data.decode(codec, errors="ignore").count("\ufffd")
+    if codecs.lookup(codec).name == _UTF8:
+        # In UTF-8, U+FFFD is EF BF BD, and a lead byte like EF never continues another
+        # sequence: each such run decodes to one U+FFFD, whatever comes before it.
+        genuine = data.count(_UTF8_FFFD)
+    else:  # "ignore" resumes exactly where "replace" does, so it shows the U+FFFD already in the data
+        genuine = data.decode(codec, errors="ignore").count("\ufffd")
     return text, text.count("\ufffd") - genuine
 
 
