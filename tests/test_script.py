@@ -495,13 +495,14 @@ def test_fold_fast_path_agrees_with_opencc(parts: list[str], noise: str) -> None
 
 # ---- merged OpenCC dictionary groups against the stock configs ----------------------------
 
-def test_committed_flat_groups_match_installed_opencc() -> None:
-    manifest, texts = tables.build_flat()
+def test_committed_flat_configs_match_installed_opencc() -> None:
+    manifest, files = tables.build_flat()
     committed = json.loads(tables.FLAT_MANIFEST.read_text(encoding="utf-8"))
     assert {k: v for k, v in committed.items() if not k.startswith("_")} == manifest
-    assert {p.stem: p.read_text(encoding="utf-8") for p in tables.FLAT_DIR.glob("*.txt")} == texts
-    # Every group is in use here, so the tests below compare the merged groups, not stock with stock.
-    assert set(tables._flat_groups()) == set(manifest)
+    assert {p.name: p.read_text(encoding="utf-8") for p in tables.FLAT_DIR.iterdir() if p != tables.FLAT_MANIFEST} \
+        == files
+    # Every config is in use here, so the tests below compare the merged groups, not stock with stock.
+    assert all(tables.flat_config(config) == tables.FLAT_DIR / f"{config}.json" for config in tables.FLAT_CONFIGS)
 
 
 @functools.cache
@@ -567,25 +568,30 @@ def test_merged_group_converts_as_opencc_group(tmp_path: Path) -> None:
 def test_stock_opencc_when_the_dictionaries_differ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     manifest = json.loads(tables.FLAT_MANIFEST.read_text(encoding="utf-8"))
     assert tables.flat_config("tw2sp") is not None
-    for name, members in manifest.items():
-        if not name.startswith("_"):
-            manifest[name] = {f: "0" * 64 for f in members}  # another release's dictionaries
-    changed = tmp_path / "groups.json"
+    manifest["tw2sp"]["TSPhrases.ocd2"] = "0" * 64  # another release's dictionary
+    changed = tmp_path / "manifest.json"
     changed.write_text(json.dumps(manifest), encoding="utf-8")
     monkeypatch.setattr(tables, "FLAT_MANIFEST", changed)
-    monkeypatch.setattr(tables, "_flat_groups", functools.cache(tables._flat_groups.__wrapped__))
-    assert tables.flat_config("tw2sp") is None
-    monkeypatch.setattr(tables, "FLAT_MANIFEST", tmp_path / "missing.json")
-    monkeypatch.setattr(tables, "_flat_groups", functools.cache(tables._flat_groups.__wrapped__))
-    assert tables.flat_config("tw2sp") is None
+    assert tables.flat_config("tw2sp") is None and tables.flat_config("t2s") is not None
+    for broken in ("missing.json", "broken.json"):
+        (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+        monkeypatch.setattr(tables, "FLAT_MANIFEST", tmp_path / broken)
+        assert tables.flat_config("tw2sp") is None
+    assert tables.flat_config("s2t") is None  # not merged: a union group of nearly a megabyte
     monkeypatch.setattr(script, "converter", functools.cache(script.converter.__wrapped__))
-    assert script.converter("tw2sp").config.endswith("tw2sp.json")
+    assert script.converter("tw2sp").config.endswith("share/opencc/tw2sp.json")
     assert script.converter("tw2sp").convert("軟體資訊") == "软件信息"
 
 
-def test_flat_config_names_every_file_in_full() -> None:
-    flat = tables.flat_config("tw2sp")
-    files = list(tables._dict_files(flat))
-    assert len(files) == 4 and all(Path(f).is_absolute() and Path(f).is_file() for f in files)
-    assert sum(Path(f).parent == tables.FLAT_DIR for f in files) == 2  # the two conversion groups
-    assert tables.flat_config("s2t") is None  # its only group holds a union group: left as OpenCC has it
+def test_a_committed_dictionary_missing_gives_the_stock_converter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flat = tmp_path / "opencc"
+    flat.mkdir()
+    for f in tables.FLAT_DIR.iterdir():
+        if not f.name.startswith("TSPhrases"):
+            (flat / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setattr(tables, "FLAT_DIR", flat)
+    monkeypatch.setattr(tables, "FLAT_MANIFEST", flat / "manifest.json")
+    monkeypatch.setattr(script, "converter", functools.cache(script.converter.__wrapped__))
+    assert tables.flat_config("tw2sp") == flat / "tw2sp.json"
+    assert script.converter("tw2sp").config.endswith("share/opencc/tw2sp.json")
+    assert script.converter("tw2sp").convert("軟體資訊") == "软件信息"

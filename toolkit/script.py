@@ -12,13 +12,10 @@ elsewhere in the article or corpus; otherwise it is an advisory.
 
 from __future__ import annotations
 
-import json
 import re
-import tempfile
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -67,11 +64,8 @@ def converter(config: str) -> opencc.OpenCC:
     flat = flat_config(config)
     if flat is not None:
         try:
-            with tempfile.TemporaryDirectory(prefix="toolkit-opencc-") as tmp:  # read whole when built
-                path = Path(tmp) / f"{config}.json"
-                path.write_text(json.dumps(flat, ensure_ascii=False), encoding="utf-8")
-                return opencc.OpenCC(str(path))
-        except OSError:  # no writable temporary directory: the stock config converts the same
+            return opencc.OpenCC(str(flat))
+        except (OSError, RuntimeError):  # a committed file missing or unreadable: the stock config converts the same
             pass
     return opencc.OpenCC(config)
 

@@ -4,9 +4,9 @@
 from the installed ``opencc`` wheel (its ``.ocd2`` files, dumped to text with
 the bundled ``opencc_dict`` tool), ``toolkit/data/fold_keys.json`` (the keys
 of the ``t2s`` conversion that change text, for :func:`toolkit.script.fold`'s
-fast path) and ``toolkit/data/opencc/`` (each short-circuit dictionary group of
-the conversions we use, merged into one dictionary: :func:`flat_config`); tests
-check the committed files still match the installed tables.
+fast path) and ``toolkit/data/opencc/`` (the conversions we use, each
+short-circuit dictionary group merged into one dictionary: :func:`flat_config`);
+tests check the committed files still match the installed tables.
 
 Classes (a character string each):
 
@@ -42,10 +42,11 @@ DATA_FILE = Path(__file__).parent / "data" / "script_classes.json"
 FOLD_KEYS_FILE = Path(__file__).parent / "data" / "fold_keys.json"
 FOLD_CONFIGS = ("t2s",)  # the folds with a fast path
 FLAT_DIR = Path(__file__).parent / "data" / "opencc"
-FLAT_MANIFEST = FLAT_DIR / "groups.json"
-# The OpenCC conversions the toolkit runs (folds, round trips, ``clean --script``): their
-# dictionary groups are merged ahead of time.
-FLAT_CONFIGS = ("hk2s", "hk2t", "s2hk", "s2t", "s2tw", "s2twp", "t2hk", "t2s", "t2tw", "tw2s", "tw2sp", "tw2t")
+FLAT_MANIFEST = FLAT_DIR / "manifest.json"
+# The OpenCC conversions the toolkit runs (folds, round trips, ``clean --script``) that hold no
+# group but short-circuit groups of .ocd2 dictionaries: their groups are merged ahead of time.
+# The Simplified-to-Traditional ones read STPhrases, a union group of nearly a megabyte: stock.
+FLAT_CONFIGS = ("hk2s", "hk2t", "t2hk", "t2s", "t2tw", "tw2s", "tw2sp", "tw2t")
 
 # CJK ideographs from every block in use: Extension A, the unified block,
 # compatibility ideographs, Extensions B-H. Shared by every stage that asks
@@ -207,20 +208,9 @@ def _members(node: Any) -> tuple[str, ...] | None:
     return None
 
 
-def _short_circuit_groups(node: Any) -> Iterator[tuple[str, ...]]:
-    """The member files of every short-circuit group of ``.ocd2`` dictionaries in a config."""
-    if (files := _members(node)) is not None:
-        yield files
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _short_circuit_groups(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _short_circuit_groups(item)
-
-
-def _group_name(files: Sequence[str]) -> str:
-    return "+".join(f.removesuffix(".ocd2") for f in files)
+def _text_dict(table: Mapping[str, list[str]]) -> str:
+    """A dictionary in OpenCC's text format."""
+    return "".join(f"{k}\t{' '.join(v)}\n" for k, v in sorted(table.items()))
 
 
 def _digest(path: Path) -> str:
@@ -228,76 +218,67 @@ def _digest(path: Path) -> str:
 
 
 def build_flat() -> tuple[dict[str, Any], dict[str, str]]:
-    """The manifest (each merged group: its member files and their digests) and each merged
-    dictionary in OpenCC's text format, by group name."""
+    """For each of FLAT_CONFIGS: the config with each short-circuit group of dictionaries merged
+    into one (:func:`merge_group`) and every dictionary in OpenCC's text format beside it; and the
+    manifest, each config's source files with their digests. Returns (manifest, files by name)."""
     share, _ = _opencc_dirs()
     manifest: dict[str, Any] = {}
-    texts: dict[str, str] = {}
+    files: dict[str, str] = {}
+
+    def rewrite(node: Any, sources: dict[str, str]) -> Any:
+        if (members := _members(node)) is not None:
+            name = "+".join(f.removesuffix(".ocd2") for f in members) + ".txt"
+            files.setdefault(name, _text_dict(merge_group([read_table(f.removesuffix(".ocd2")) for f in members])))
+            sources.update((f, _digest(share / f)) for f in members)
+            return {"type": "text", "file": name}
+        if isinstance(node, dict) and node.get("type") == "ocd2":
+            name = node["file"].removesuffix(".ocd2") + ".txt"
+            files.setdefault(name, _text_dict(read_table(node["file"].removesuffix(".ocd2"))))
+            sources[node["file"]] = _digest(share / node["file"])
+            return {"type": "text", "file": name}
+        if isinstance(node, dict):
+            if node.get("type") == "group":
+                raise ValueError(f"only short-circuit groups of .ocd2 dictionaries are merged, got {node}")
+            return {key: rewrite(value, sources) for key, value in node.items()}
+        if isinstance(node, list):
+            return [rewrite(item, sources) for item in node]
+        return node
+
     for config in FLAT_CONFIGS:
-        for files in _short_circuit_groups(json.loads((share / f"{config}.json").read_text(encoding="utf-8"))):
-            name = _group_name(files)
-            if name in manifest:
-                continue
-            manifest[name] = {f: _digest(share / f) for f in files}
-            merged = merge_group([read_table(f.removesuffix(".ocd2")) for f in files])
-            texts[name] = "".join(f"{k}\t{' '.join(v)}\n" for k, v in sorted(merged.items()))
-    return manifest, texts
+        sources: dict[str, str] = {}
+        flat = rewrite(json.loads((share / f"{config}.json").read_text(encoding="utf-8")), sources)
+        files[f"{config}.json"] = json.dumps(flat, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        manifest[config] = dict(sorted(sources.items()))
+    return manifest, files
 
 
 @cache
-def _flat_groups() -> Mapping[str, Path]:
-    """The committed merged groups whose members match the installed OpenCC's files byte for byte."""
+def _installed_digest(file: str) -> str | None:
     share, _ = _opencc_dirs()
     try:
-        manifest = json.loads(FLAT_MANIFEST.read_text(encoding="utf-8"))
+        return _digest(share / file)
     except OSError:
-        return {}
-    digests: dict[str, str | None] = {}
-
-    def same(file: str, digest: str) -> bool:
-        if file not in digests:
-            try:
-                digests[file] = _digest(share / file)
-            except OSError:
-                digests[file] = None
-        return digests[file] == digest
-
-    return {name: FLAT_DIR / f"{name}.txt" for name, members in manifest.items() if not name.startswith("_")
-            and all(same(f, d) for f, d in members.items())}
-
-
-def flat_config(config: str) -> dict[str, Any] | None:
-    """An OpenCC config that converts as ``config`` does, faster: each short-circuit group of
-    dictionaries is one merged dictionary (:func:`merge_group`), and every file is named by
-    its full path. None when no committed group matches the installed dictionaries (another
-    OpenCC release): then the stock config is the way.
-
-    A group does its lookups dictionary by dictionary; one merged dictionary converts the
-    same text in about half the time.
-    """
-    share, _ = _opencc_dirs()
-    path = share / f"{config}.json"
-    if not path.is_file():
         return None
-    groups = _flat_groups()
-    merged = False
 
-    def rewrite(node: Any) -> Any:
-        nonlocal merged
-        if isinstance(node, dict):
-            files = _members(node)
-            if files is not None and _group_name(files) in groups:
-                merged = True
-                return {"type": "text", "file": str(groups[_group_name(files)])}
-            if "file" in node:
-                return {**node, "file": str(share / node["file"])}
-            return {key: rewrite(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [rewrite(item) for item in node]
-        return node
 
-    out = rewrite(json.loads(path.read_text(encoding="utf-8")))
-    return out if merged else None
+def flat_config(config: str) -> Path | None:
+    """The committed config that converts as OpenCC's ``config`` does, faster; None when there is
+    none, or when the installed dictionaries are not byte for byte those it was made from
+    (another OpenCC release): then the stock config is the way.
+
+    A short-circuit group does its lookups dictionary by dictionary; one merged dictionary
+    converts the same text in about half the time. The config and its text dictionaries sit
+    together in FLAT_DIR, named relative to it, as OpenCC reads them.
+    """
+    try:
+        sources = json.loads(FLAT_MANIFEST.read_text(encoding="utf-8")).get(config)
+    except (OSError, ValueError):
+        return None
+    path = FLAT_DIR / f"{config}.json"
+    if not isinstance(sources, dict) or not path.is_file() \
+            or any(_installed_digest(f) != digest for f, digest in sources.items()):
+        return None
+    return path
 
 
 def main() -> None:
@@ -312,15 +293,15 @@ def main() -> None:
                               encoding="utf-8")
     print(f"wrote {FOLD_KEYS_FILE.name}: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(keys.items()) if k[0] != "_"),
           file=sys.stderr)
-    manifest, texts = build_flat()
+    manifest, files = build_flat()
     FLAT_DIR.mkdir(exist_ok=True)
-    for old in FLAT_DIR.glob("*.txt"):
+    for old in FLAT_DIR.iterdir():
         old.unlink()
-    for name, text in texts.items():
-        (FLAT_DIR / f"{name}.txt").write_text(text, encoding="utf-8")
+    for name, text in files.items():
+        (FLAT_DIR / name).write_text(text, encoding="utf-8")
     FLAT_MANIFEST.write_text(json.dumps({"_opencc": opencc.__version__, **manifest}, indent=1, sort_keys=True) + "\n",
                              encoding="utf-8")
-    print(f"wrote {FLAT_DIR.name}/: " + ", ".join(sorted(texts)), file=sys.stderr)
+    print(f"wrote {FLAT_DIR.name}/: " + ", ".join(sorted(files)), file=sys.stderr)
 
 
 if __name__ == "__main__":
