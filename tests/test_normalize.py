@@ -362,6 +362,7 @@ MARK_PATHS = [pytest.param(None, id="regex"), pytest.param(normalize_module._tex
 @example("Ab,”中 中!” x?’")  # a mark after a letter and before a closing quote ends an English quotation
 @example("０,1 ２:３ 1,０ ０;1 ０!a")  # ,: between two digits stay; a full-width digit decides ;!? alone
 @example("a(b\nc)中 f(中) " + "x" * 70 + "(1)中 [a](中")  # lines, ideographs inside, long names, link targets
+@example("，(" * 30 + "a" + ")" * 30 + "中(a)見https://x.cn/p " * 5 + "(" * 30 + "中" + ")" * 30)  # nesting, URLs
 def test_fullwidth_punct_matches_the_reference(kernel: ModuleType | None, text: str) -> None:
     with marks_by(kernel):
         got = fullwidth_punct(text)

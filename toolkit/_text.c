@@ -60,12 +60,13 @@ static inline int context(const Text *t, Py_ssize_t i)
 
 static inline int next_to_context(const Text *t, Py_ssize_t i) { return context(t, i - 1) || context(t, i + 1); }
 
-static int protected(const Text *t, Py_ssize_t i)
+/* Whether i is inside a protected [start, end) span; *span is where the search resumes, so that
+ * positions asked in order cost one pass over the spans in all. */
+static int protected(const Text *t, Py_ssize_t i, Py_ssize_t *span)
 {
-    for (Py_ssize_t k = 0; k + 1 < t->nbounds; k += 2)
-        if (t->bounds[k] <= i && i < t->bounds[k + 1])
-            return 1;
-    return 0;
+    while (*span + 1 < t->nbounds && t->bounds[*span + 1] <= i)
+        *span += 2;
+    return *span + 1 < t->nbounds && t->bounds[*span] <= i && i < t->bounds[*span + 1];
 }
 
 static inline int identifier(Py_UCS4 c)
@@ -90,6 +91,7 @@ static int call_before(const Text *t, Py_ssize_t a)
  * parenthesis before it and it (a parenthesis never spans lines). */
 typedef struct {
     Py_ssize_t at;
+    Py_ssize_t ideograph;  /* for "(": where the first ideograph at or after it is (n if none) */
     Py_UCS4 c;
     int line;
     int wide;
@@ -109,7 +111,7 @@ static int parentheses(const Text *t, Mark *marks, Py_ssize_t count, int link)
         PyErr_NoMemory();
         return 0;
     }
-    Py_ssize_t depth = 0, npairs = 0, nlone = 0;
+    Py_ssize_t depth = 0, npairs = 0, nlone = 0, span = 0;
     for (Py_ssize_t k = 0; k < count; k++) {
         const Py_UCS4 c = marks[k].c;
         if (c != '(' && c != ')')
@@ -119,7 +121,7 @@ static int parentheses(const Text *t, Mark *marks, Py_ssize_t count, int link)
                 lone[nlone++] = stack[j];
             depth = 0;
         }
-        if (t->nbounds > 0 && protected(t, marks[k].at))
+        if (t->nbounds > 0 && protected(t, marks[k].at, &span))
             continue;
         if (c == '(')
             stack[depth++] = k;
@@ -131,13 +133,20 @@ static int parentheses(const Text *t, Mark *marks, Py_ssize_t count, int link)
     }
     for (Py_ssize_t j = 0; j < depth; j++)
         lone[nlone++] = stack[j];
+    if (npairs > 0) {  /* one pass from the end: the first ideograph after each mark, for nested pairs too */
+        Py_ssize_t next = t->n, k = count - 1;
+        for (Py_ssize_t i = t->n - 1; i >= 0 && k >= 0; i--) {
+            if (t->table[at(t, i)] & IDEOGRAPH)
+                next = i;
+            for (; k >= 0 && marks[k].at == i; k--)
+                marks[k].ideograph = next;
+        }
+    }
     for (Py_ssize_t j = 0; j < npairs; j += 2) {
         const Py_ssize_t a = marks[pairs[j]].at, b = marks[pairs[j + 1]].at;
         if (link && a > 0 && at(t, a - 1) == ']')
             continue;
-        int inside = 0;
-        for (Py_ssize_t i = a; i < b && !inside; i++)
-            inside = t->table[at(t, i)] & IDEOGRAPH;
+        const int inside = marks[pairs[j]].ideograph < b;
         if (context(t, a - 1) || inside || ((next_to_context(t, a) || next_to_context(t, b)) && !call_before(t, a)))
             marks[pairs[j]].wide = marks[pairs[j + 1]].wide = 1;
     }
@@ -207,7 +216,7 @@ static Mark *collect(const Text *t, Py_ssize_t *count, int *link)
             }
             marks = grown;
         }
-        marks[k] = (Mark){i, c, 0, 0};
+        marks[k] = (Mark){i, t->n, c, 0, 0};
         if (c == '(' || c == ')') {
             marks[k].line = line;
             line = 0;
@@ -243,12 +252,8 @@ static PyObject *fullwidth(PyObject *self, PyObject *args)
     for (Py_ssize_t k = 0; k < count; k++) {
         const Py_UCS4 c = marks[k].c;
         const Py_ssize_t i = marks[k].at;
-        if (c != '(' && c != ')') {
-            while (span + 1 < nbounds && bounds[span + 1] <= i)  /* protected [start, end) pairs */
-                span += 2;
-            const int inside = span + 1 < nbounds && bounds[span] <= i && i < bounds[span + 1];
-            marks[k].wide = !inside && by_context(c, i, t.n, t.kind, t.data, t.table);
-        }
+        if (c != '(' && c != ')')
+            marks[k].wide = !protected(&t, i, &span) && by_context(c, i, t.n, t.kind, t.data, t.table);
         changed += marks[k].wide;
     }
     if (changed == 0) {
