@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -612,3 +613,15 @@ def test_line_table_is_each_lines_stripped_span(text: str) -> None:
 @given(st.text(st.sampled_from("ab\n\r中")))
 def test_lines_are_the_split_lines(text: str) -> None:
     assert list(lines(text)) == text.split("\n")
+
+
+@pytest.mark.parametrize("flags", [re.IGNORECASE, 0])
+def test_an_end_marker_with_its_own_flags_is_found(flags: int) -> None:
+    # The end markers are tried together first (one alternation): a marker compiled with other
+    # flags than the rest must still match as it would alone.
+    from toolkit.split import _END_LEAD, Marker, MarkerTable
+
+    own = Marker("x_end", "end", re.compile(_END_LEAD + r"\((?P<source>end)\)$", flags), ("source",), lead=True)
+    table = MarkerTable((*(m for m in marker_table().markers if m.position != "end"), own))  # the only end marker
+    [seg] = [s for s in find_segments("標題\n正文一句。(END)", table=table) if s.kind == "article"]
+    assert (seg.source, "x_end" in seg.markers) == (("END", True) if flags else (None, False))

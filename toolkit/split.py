@@ -347,10 +347,11 @@ class _Hit:
 def _gate(markers: Sequence[Marker]) -> re.Pattern[str] | None:
     """One alternation of a position's patterns: a line that fails it fails them all,
     so most lines cost one regex call per position instead of one per marker."""
-    if not markers:
+    if not markers or len({m.pattern.flags for m in markers}) > 1:  # the patterns read under other flags
         return None
     try:
-        return re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', m.pattern.pattern)})" for m in markers))
+        return re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', m.pattern.pattern)})" for m in markers),
+                          markers[0].pattern.flags)
     except re.error:  # a user pattern with backreferences to named groups: no gate
         return None
 
