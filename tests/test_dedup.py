@@ -258,11 +258,13 @@ def test_each_minhash_kernel_is_bit_identical_to_datasketch(kernel: Any, count: 
         assert np.array_equal(got[:, column], theirs.hashvalues[:count])
 
 
-def test_the_c_kernel_is_built_where_a_compiler_is() -> None:
-    # The install builds it when it can: a silent fallback would cost several times the time.
+def test_the_c_kernels_are_built_where_a_compiler_is() -> None:
+    # The install builds them when it can: a silent fallback would cost several times the time.
+    from toolkit import normalize
+
     if shutil.which("cc") is None and shutil.which("gcc") is None:
         pytest.skip("no C compiler")
-    assert dedup._minhash is not None
+    assert dedup._minhash is not None and normalize._text is not None
 
 
 @pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")

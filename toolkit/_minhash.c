@@ -59,6 +59,24 @@ static int check(int ok, const char *message)
     return ok;
 }
 
+/* The int64 set sizes of counts are none negative and add up to nhashes; else a ValueError naming fn. */
+static int valid_counts(const int64_t *c, Py_ssize_t nsets, Py_ssize_t nhashes, const char *fn)
+{
+    int64_t total = 0;
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        if (c[s] < 0) {
+            PyErr_Format(PyExc_ValueError, "%s: negative count", fn);
+            return 0;
+        }
+        total += c[s];
+    }
+    if (total != nhashes) {
+        PyErr_Format(PyExc_ValueError, "%s: the counts must add up to the number of hashes", fn);
+        return 0;
+    }
+    return 1;
+}
+
 static PyObject *minhash(PyObject *self, PyObject *args)
 {
     Py_buffer hashes, counts, a, b, out;
@@ -71,14 +89,8 @@ static PyObject *minhash(PyObject *self, PyObject *args)
                "minhash: hashes and a, b are uint32, counts int64, a and b of one length")
         || !check(out.len == 4 * count * nsets, "minhash: out must hold len(a) * len(counts) uint32"))
         goto done;
-    int64_t total = 0;
     const int64_t *c = counts.buf;
-    for (Py_ssize_t s = 0; s < nsets; s++) {
-        if (!check(c[s] >= 0, "minhash: negative count"))
-            goto done;
-        total += c[s];
-    }
-    if (!check(total == hashes.len / 4, "minhash: the counts must add up to the number of hashes"))
+    if (!valid_counts(c, nsets, hashes.len / 4, "minhash"))
         goto done;
     mins = PyMem_Malloc(count > 0 ? (size_t)count * sizeof(uint32_t) : 1);
     if (mins == NULL) {
@@ -151,13 +163,7 @@ static PyObject *enough(PyObject *self, PyObject *args)
         || !check(out.len == nsets, "enough: out must hold one bool a set"))
         goto done;
     const int64_t *c = counts.buf;
-    int64_t total = 0;
-    for (Py_ssize_t s = 0; s < nsets; s++) {
-        if (!check(c[s] >= 0, "enough: negative count"))
-            goto done;
-        total += c[s];
-    }
-    if (!check(total == hashes.len / 4, "enough: the counts must add up to the number of hashes"))
+    if (!valid_counts(c, nsets, hashes.len / 4, "enough"))
         goto done;
     seen = PyMem_Malloc((size_t)k * sizeof(uint32_t));
     if (seen == NULL) {
