@@ -573,7 +573,8 @@ def test_stock_opencc_when_the_dictionaries_differ(tmp_path: Path, monkeypatch: 
     changed.write_text(json.dumps(manifest), encoding="utf-8")
     monkeypatch.setattr(tables, "FLAT_MANIFEST", changed)
     assert tables.flat_config("tw2sp") is None and tables.flat_config("t2s") is not None
-    for broken in ("missing.json", "broken.json"):
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    for broken in ("missing.json", "broken.json", "list.json"):
         (tmp_path / "broken.json").write_text("{", encoding="utf-8")
         monkeypatch.setattr(tables, "FLAT_MANIFEST", tmp_path / broken)
         assert tables.flat_config("tw2sp") is None

@@ -228,12 +228,14 @@ def build_flat() -> tuple[dict[str, Any], dict[str, str]]:
     def rewrite(node: Any, sources: dict[str, str]) -> Any:
         if (members := _members(node)) is not None:
             name = "+".join(f.removesuffix(".ocd2") for f in members) + ".txt"
-            files.setdefault(name, _text_dict(merge_group([read_table(f.removesuffix(".ocd2")) for f in members])))
+            if name not in files:  # configs share groups: each is read and merged once
+                files[name] = _text_dict(merge_group([read_table(f.removesuffix(".ocd2")) for f in members]))
             sources.update((f, _digest(share / f)) for f in members)
             return {"type": "text", "file": name}
         if isinstance(node, dict) and node.get("type") == "ocd2":
             name = node["file"].removesuffix(".ocd2") + ".txt"
-            files.setdefault(name, _text_dict(read_table(node["file"].removesuffix(".ocd2"))))
+            if name not in files:
+                files[name] = _text_dict(read_table(node["file"].removesuffix(".ocd2")))
             sources[node["file"]] = _digest(share / node["file"])
             return {"type": "text", "file": name}
         if isinstance(node, dict):
@@ -271,9 +273,10 @@ def flat_config(config: str) -> Path | None:
     together in FLAT_DIR, named relative to it, as OpenCC reads them.
     """
     try:
-        sources = json.loads(FLAT_MANIFEST.read_text(encoding="utf-8")).get(config)
+        manifest = json.loads(FLAT_MANIFEST.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    sources = manifest.get(config) if isinstance(manifest, dict) else None
     path = FLAT_DIR / f"{config}.json"
     if not isinstance(sources, dict) or not path.is_file() \
             or any(_installed_digest(f) != digest for f, digest in sources.items()):
