@@ -25,22 +25,6 @@ static Py_UCS4 full_width(Py_UCS4 c)
     }
 }
 
-/* Whether the ASCII mark c at i is Chinese punctuation by its neighbours (normalize._BY_NEIGHBOUR
- * and normalize._NEAR_DIGIT, which the docstring of fullwidth_punct explains). */
-static int by_context(Py_UCS4 c, Py_ssize_t i, Py_ssize_t n, int kind, const void *data, const uint8_t *table)
-{
-    const Py_UCS4 before = i > 0 ? PyUnicode_READ(kind, data, i - 1) : 0;
-    const Py_UCS4 after = i + 1 < n ? PyUnicode_READ(kind, data, i + 1) : 0;
-    const uint8_t b = i > 0 ? table[before] : 0, a = i + 1 < n ? table[after] : 0;
-    const int numeric = c == ',' || c == ':';  /* 1,000 and 10:30 keep their mark between digits */
-    const uint8_t context = numeric ? CONTEXT : CONTEXT | WIDE_DIGIT;
-    if ((b & context) || ((a & context) && !((b & LATIN) && (a & CLOSE_QUOTE))))
-        return 1;
-    if (!numeric || (b & CONTEXT) || (a & CONTEXT) || !((b | a) & WIDE_DIGIT))
-        return 0;
-    return !(i > 0 && i + 1 < n && Py_UNICODE_ISDIGIT(before) && Py_UNICODE_ISDIGIT(after));
-}
-
 typedef struct {
     int kind;
     const void *data;
@@ -51,6 +35,22 @@ typedef struct {
 } Text;
 
 static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
+
+/* Whether the ASCII mark c at i is Chinese punctuation by its neighbours (normalize._BY_NEIGHBOUR
+ * and normalize._NEAR_DIGIT, which the docstring of fullwidth_punct explains). */
+static int by_context(const Text *t, Py_UCS4 c, Py_ssize_t i)
+{
+    const Py_ssize_t n = t->n;
+    const Py_UCS4 before = i > 0 ? at(t, i - 1) : 0, after = i + 1 < n ? at(t, i + 1) : 0;
+    const uint8_t b = i > 0 ? t->table[before] : 0, a = i + 1 < n ? t->table[after] : 0;
+    const int numeric = c == ',' || c == ':';  /* 1,000 and 10:30 keep their mark between digits */
+    const uint8_t context = numeric ? CONTEXT : CONTEXT | WIDE_DIGIT;
+    if ((b & context) || ((a & context) && !((b & LATIN) && (a & CLOSE_QUOTE))))
+        return 1;
+    if (!numeric || (b & CONTEXT) || (a & CONTEXT) || !((b | a) & WIDE_DIGIT))
+        return 0;
+    return !(i > 0 && i + 1 < n && Py_UNICODE_ISDIGIT(before) && Py_UNICODE_ISDIGIT(after));
+}
 
 /* A character next to which a mark is Chinese punctuation (normalize._CTX_RE). */
 static inline int context(const Text *t, Py_ssize_t i)
@@ -253,7 +253,7 @@ static PyObject *fullwidth(PyObject *self, PyObject *args)
         const Py_UCS4 c = marks[k].c;
         const Py_ssize_t i = marks[k].at;
         if (c != '(' && c != ')')
-            marks[k].wide = !protected(&t, i, &span) && by_context(c, i, t.n, t.kind, t.data, t.table);
+            marks[k].wide = !protected(&t, i, &span) && by_context(&t, c, i);
         changed += marks[k].wide;
     }
     if (changed == 0) {
