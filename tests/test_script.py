@@ -547,7 +547,7 @@ def test_merged_group_converts_as_opencc_group(tmp_path: Path) -> None:
     members = []
     for k, table in enumerate(tables_):
         txt = tmp_path / f"d{k}.txt"
-        txt.write_text("".join(f"{key}\t{' '.join(v)}\n" for key, v in table.items()), encoding="utf-8")
+        txt.write_text(tables._text_dict(table), encoding="utf-8")
         subprocess.run([str(tool), "-i", str(txt), "-o", str(tmp_path / f"d{k}.ocd2"), "-f", "text", "-t", "ocd2"],
                        check=True, capture_output=True)
         members.append({"type": "ocd2", "file": str(tmp_path / f"d{k}.ocd2")})
@@ -555,8 +555,7 @@ def test_merged_group_converts_as_opencc_group(tmp_path: Path) -> None:
     group.write_text(json.dumps({"name": "g", "conversion_chain": [
         {"dict": {"type": "group", "match_policy": "short_circuit", "dicts": members}}]}), encoding="utf-8")
     merged_txt = tmp_path / "merged.txt"
-    merged_txt.write_text("".join(f"{key}\t{' '.join(v)}\n" for key, v in tables.merge_group(tables_).items()),
-                          encoding="utf-8")
+    merged_txt.write_text(tables._text_dict(tables.merge_group(tables_)), encoding="utf-8")
     merged = tmp_path / "merged.json"
     merged.write_text(json.dumps({"name": "m", "conversion_chain": [
         {"dict": {"type": "text", "file": str(merged_txt)}}]}), encoding="utf-8")

@@ -59,7 +59,7 @@ static int check(int ok, const char *message)
     return ok;
 }
 
-/* The int64 set sizes of counts are none negative and add up to nhashes; else a ValueError naming fn. */
+/* Whether the int64 set sizes of counts are all non-negative and add up to nhashes; else a ValueError naming fn. */
 static int valid_counts(const int64_t *c, Py_ssize_t nsets, Py_ssize_t nhashes, const char *fn)
 {
     int64_t total = 0;
