@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -625,3 +626,41 @@ def test_an_end_marker_with_its_own_flags_is_found(flags: int) -> None:
     table = MarkerTable((*(m for m in marker_table().markers if m.position != "end"), own))  # the only end marker
     [seg] = [s for s in find_segments("標題\n正文一句。(END)", table=table) if s.kind == "article"]
     assert (seg.source, "x_end" in seg.markers) == (("END", True) if flags else (None, False))
+
+
+_BODY = "正文" * 40 + "。"  # longer than any title
+LONG_LINES = st.sampled_from([
+    _BODY, _BODY + "（汽車商業評論）", _BODY + " (虎嗅APP)", "新华社北京5月4日电 " + _BODY, "# " + _BODY, "#" + _BODY,
+    "標題" * 40, _BODY + "2025", "来源：" + _BODY, "责任编辑：王某" + _BODY, "#車企 #出海 " * 10,
+    "原标题：《" + "跨国车企" * 15 + "》",
+])
+
+
+@given(st.lists(LINES | LONG_LINES, max_size=40).map("\n".join))
+def test_gates_only_skip_work(text: str) -> None:
+    # The gates (one alternation per position, and one for the lines no marker can take) only
+    # spare regex calls: without them, every marker is tried on every line.
+    with mock.patch("toolkit.split._gate", return_value=None):
+        tried = find_segments(text)
+    assert find_segments(text) == tried
+
+
+def test_a_backreference_in_a_user_pattern_is_honoured() -> None:
+    # In one alternation, \\1 of the second pattern would name the first pattern's group.
+    from toolkit.split import MarkerTable
+
+    own = (Marker("x_first", "start_line", re.compile(r"(甲)X")), Marker("x_twice", "start_line", re.compile(r"(乙)\1")))
+    table = MarkerTable((*(m for m in marker_table().markers if m.position != "start_line"), *own))
+    segs = [s for s in find_segments("標題\n正文一句。\n乙乙\n正文二句。", table=table) if s.kind == "article"]
+    assert [s.markers for s in segs] == [("title_line",), ("x_twice",)]
+
+
+def test_a_long_heading_of_a_user_pattern_opens_an_article() -> None:
+    from toolkit.split import MarkerTable
+
+    heading = Marker("md_heading", "structure", re.compile(r"=[ \t]+(?P<title>\S.*?)[ \t]*$"), ("title",))
+    table = MarkerTable((*(m for m in marker_table().markers if m.name != "md_heading"), heading))
+    text = "標題\n正文一句。\n= " + "長" * 80 + "\n正文二句。"
+    segs = [s for s in find_segments(text, table=table) if s.kind == "article"]
+    assert [(s.markers, text[s.title[0]:s.title[1]] if s.title else None) for s in segs] == [
+        (("title_line",), "標題"), (("md_heading",), "長" * 80)]

@@ -344,15 +344,20 @@ class _Hit:
     source: str | None
 
 
-def _gate(markers: Sequence[Marker]) -> re.Pattern[str] | None:
-    """One alternation of a position's patterns: a line that fails it fails them all,
-    so most lines cost one regex call per position instead of one per marker."""
-    if not markers or len({m.pattern.flags for m in markers}) > 1:  # the patterns read under other flags
+# A backreference or a conditional names a group by number or name; in one alternation of several
+# patterns, with named groups made plain, it would name another group.
+_GROUP_REF = re.compile(r"\\[1-9]|[(][?]P=|[(][?][(]")
+
+
+def _gate(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One alternation of ``patterns``: a line that fails it fails them all, so most lines
+    cost one regex call instead of one per pattern.  None where it cannot be made exactly."""
+    if not patterns or len({p.flags for p in patterns}) > 1 or any(_GROUP_REF.search(p.pattern) for p in patterns):
         return None
     try:
-        return re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', m.pattern.pattern)})" for m in markers),
-                          markers[0].pattern.flags)
-    except re.error:  # a user pattern with backreferences to named groups: no gate
+        return re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', p.pattern)})" for p in patterns),
+                          patterns[0].flags)
+    except re.error:
         return None
 
 
@@ -377,10 +382,11 @@ class _Matcher:
         self.max_source = config.max_source_chars
         # None when some end marker has no cheap gate
         self.end_last = None if any(not m.last for m in self.ends) else "".join(m.last for m in self.ends)
-        self.gates = {id(group): _gate(group) for group in (self.starts, self.start_lines, self.end_lines)}
+        self.gates = {id(group): _gate([m.pattern for m in group])
+                      for group in (self.starts, self.start_lines, self.end_lines)}
         # Where no end marker matches, the alternation of them all fails too: one call per
         # candidate start rules it out for every marker (a paragraph ends in several sentences).
-        self.end_gate = _gate(self.ends) if all(m.lead for m in self.ends) else None
+        self.end_gate = _gate([m.pattern for m in self.ends]) if all(m.lead for m in self.ends) else None
 
     def _source(self, marker: Marker, m: re.Match[str]) -> tuple[bool, str | None]:
         if "source" not in marker.pattern.groupindex:
@@ -418,10 +424,10 @@ class _Matcher:
     def tails(self, s: str) -> list[_Hit]:
         """End credits at the end of ``s``, peeled from the right (returned left to right)."""
         found: list[_Hit] = []
-        if not s or (self.end_last is not None and s[-1] not in self.end_last):
-            return found
         end = len(s)
-        while end > 0:
+        # Most paragraphs end in 。, which no end marker ends with: one test rules them all out,
+        # as it does the text left of a credit.
+        while end > 0 and (self.end_last is None or s[end - 1] in self.end_last):
             hit = None
             part = s[:end]
             begin = max(0, end - self.TAIL)
@@ -490,6 +496,12 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
     title_re = table.structure("title_line")
     starts, ends = _line_table(text)
     count = len(starts)
+    # One call of this gate tells that no marker, heading or tag can take a line: inside an open
+    # article, such a line that cannot be a title or end in a credit is one more body line.
+    quiet = None if match.end_last is None else _gate(
+        [m.pattern for m in (*match.starts, *match.start_lines, *match.end_lines)]
+        + ([heading_re] if heading_re is not None else []))
+    end_last, max_title = match.end_last or "", config.max_title_chars  # read only with that gate
 
     def line(i: int) -> str:
         return text[starts[i]:ends[i]]
@@ -559,6 +571,10 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
         if ends[i] == at:
             continue
         s = line(i)
+        if quiet is not None and cur is not None and not cur.closed and s[0] != "#" and s[-1] not in end_last \
+                and (len(s) > max_title or title_re is None or not title_re.match(s)) and not quiet.match(s):
+            cur.lines.append(i)  # nothing else to update: a tag line or a credit would have closed it
+            continue
         tags_before = active_tags
         if is_tag(s):
             if not last_was_tag:
