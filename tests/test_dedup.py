@@ -9,6 +9,7 @@ import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -609,6 +610,60 @@ def test_matching_view_agrees_with_nfkc_lower_and_the_regex(text: str) -> None:
     # The numpy tables must give what the definitions say, astral ideographs included.
     assert dedup.nfkc(text) == unicodedata.normalize("NFKC", text)
     assert matching_view(text) == re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+
+
+# Beside those: characters that compose with the one before them (a combining mark, a Hangul vowel
+# or final, a kana voicing mark, a nukta), singletons NFC changes, and long compatibility expansions.
+KERNEL_VIEW_ALPHABET = VIEW_ALPHABET + "한\u1100\u1161\u11a8かカ\u3099\u309a\u0915\u093c\u0b47\u0b3e\u2329\u212b" \
+    "\ufb1d\ufdfa\ufb01…▲\u302a㈠\u00c5\u0041\u030a"
+
+
+@given(st.text(alphabet=st.sampled_from(KERNEL_VIEW_ALPHABET), max_size=60)
+       | st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_matching_view_in_c_and_in_numpy_is_the_definition(text: str) -> None:
+    expected = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+    assert matching_view(text) == expected
+    with mock.patch.object(dedup, "_text", None):
+        assert matching_view(text) == expected
+
+
+def _composing() -> set[int]:
+    """Code points that compose with the character before them (NFC_Quick_Check=Maybe)."""
+    out = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul vowels and finals
+    for c in range(0x110000):
+        parts = unicodedata.decomposition(chr(c)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            first, second = (int(p, 16) for p in parts)
+            if unicodedata.normalize("NFC", chr(first) + chr(second)) == chr(c):
+                out.add(second)
+    return out
+
+
+@pytest.mark.skipif(dedup._text is None, reason="the C kernel is not built")
+def test_the_view_kernel_skips_the_nfc_check_only_for_characters_that_keep_a_text_nfc() -> None:
+    assert dedup._text is not None
+    to, lowered, several = dedup._view_tables()
+    composing = _composing()
+    plain = [c for c in range(0x10000) if to[c] == c and c not in (0x130, 0x3A3)
+             and dedup._text.view(chr(c), to, lowered, several)[1] is None]  # type: ignore[index]
+    assert len(plain) > 28_000  # Latin, the CJK blocks, CJK and general punctuation, shapes
+    for c in plain:
+        ch = chr(c)
+        assert unicodedata.combining(ch) == 0 and unicodedata.normalize("NFC", ch) == ch and c not in composing, hex(c)
+
+
+@pytest.mark.skipif(dedup._text is None, reason="the C kernel is not built")
+def test_the_view_kernel_refuses_tables_that_do_not_fit() -> None:
+    assert dedup._text is not None
+    to, lowered, several = dedup._view_tables()
+    assert dedup._text.view("車企…ＯＴＡ", to, lowered, several) == ("車企ota", None)
+    assert dedup._text.view("İ", to, lowered, several) is None
+    with pytest.raises(ValueError, match="one uint32"):
+        dedup._text.view("車", to[:-1], lowered, several)
+    with pytest.raises(ValueError, match="one uint32"):
+        dedup._text.view("車", to, lowered.astype(np.uint16), several)
+    with pytest.raises(ValueError, match="no expansion"):
+        dedup._text.view("…", to, lowered, {})
 
 
 def test_the_lower_case_table_is_str_lower_then_the_filter_for_every_code_point() -> None:

@@ -308,6 +308,130 @@ done:
     return result;
 }
 
+/* A buffer of code points, grown as needed (an expansion can make the text longer). */
+typedef struct {
+    Py_UCS4 *buf;
+    Py_ssize_t len, cap;
+} Points;
+
+static int grow(Points *p)
+{
+    Py_ssize_t cap = 2 * p->cap + 64;
+    Py_UCS4 *buf = PyMem_Realloc(p->buf, (size_t)cap * sizeof(Py_UCS4));
+    if (!buf) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    p->buf = buf;
+    p->cap = cap;
+    return 0;
+}
+
+static inline int push(Points *p, Py_UCS4 c)
+{
+    if (p->len == p->cap && grow(p) < 0)
+        return -1;
+    p->buf[p->len++] = c;
+    return 0;
+}
+
+/* Characters with NFC_Quick_Check=Yes and canonical combining class 0 (a test checks every one
+ * against unicodedata): a text of these only is NFC, with no check. */
+static inline int plain(Py_UCS4 c)
+{
+    return c < 0x300 || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF)
+        || (c >= 0x3000 && c <= 0x3029) || (c >= 0x3030 && c <= 0x303F) || (c >= 0x2010 && c <= 0x2027)
+        || (c >= 0x25A0 && c <= 0x25FF);
+}
+
+#define SEVERAL 0xFFFFFFFFu
+
+typedef struct {
+    Points replaced, kept;
+    const uint32_t *lowered;
+    int plain;
+} View;
+
+/* One character of the replaced text, and its lower case in the view where the view keeps it.
+ * 1 for U+0130 and U+03A3, which lower by context. */
+static inline int emit(View *v, Py_UCS4 c)
+{
+    if (c == 0x130 || c == 0x3A3)
+        return 1;
+    v->plain &= plain(c);
+    if (push(&v->replaced, c) < 0 || (v->lowered[c] && push(&v->kept, v->lowered[c]) < 0))
+        return -1;
+    return 0;
+}
+
+/* view(text, to, lowered, expansions) -> (view, replaced) or None; see dedup.matching_view. */
+static PyObject *view(PyObject *self, PyObject *args)
+{
+    PyObject *text, *expansions;
+    Py_buffer to, lowered;
+    if (!PyArg_ParseTuple(args, "Uy*y*O!", &text, &to, &lowered, &PyDict_Type, &expansions))
+        return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    View v = {{NULL, 0, 0}, {NULL, 0, 0}, lowered.buf, 1};
+    if (to.len != 0x110000 * 4 || lowered.len != 0x110000 * 4) {
+        PyErr_SetString(PyExc_ValueError, "view: the tables hold one uint32 per code point");
+        goto done;
+    }
+    v.replaced.cap = v.kept.cap = n;
+    v.replaced.buf = PyMem_Malloc((size_t)n * sizeof(Py_UCS4) + 1);
+    v.kept.buf = PyMem_Malloc((size_t)n * sizeof(Py_UCS4) + 1);
+    if (!v.replaced.buf || !v.kept.buf) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const uint32_t *map = to.buf;
+    int status = 0;
+    for (Py_ssize_t i = 0; i < n && status == 0; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        uint32_t to_c = map[c];
+        if (to_c < 0x110000) {
+            status = emit(&v, to_c);
+            continue;
+        }
+        PyObject *key = PyLong_FromUnsignedLong(c);
+        if (!key)
+            goto done;
+        PyObject *several = PyDict_GetItemWithError(expansions, key);
+        Py_DECREF(key);
+        if (!several || !PyUnicode_Check(several)) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "view: no expansion of U+%04X", (unsigned)c);
+            goto done;
+        }
+        for (Py_ssize_t k = 0, m = PyUnicode_GET_LENGTH(several); k < m && status == 0; k++) {
+            Py_UCS4 e = PyUnicode_READ_CHAR(several, k);
+            status = e < 0x110000 ? emit(&v, e) : -1;
+        }
+    }
+    if (status < 0)
+        goto done;
+    if (status > 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *shown = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, v.kept.buf, v.kept.len);
+    PyObject *full = v.plain ? Py_NewRef(Py_None)
+        : PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, v.replaced.buf, v.replaced.len);
+    if (shown && full)
+        result = PyTuple_Pack(2, shown, full);
+    Py_XDECREF(shown);
+    Py_XDECREF(full);
+done:
+    PyMem_Free(v.replaced.buf);
+    PyMem_Free(v.kept.buf);
+    PyBuffer_Release(&to);
+    PyBuffer_Release(&lowered);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"fullwidth", fullwidth, METH_VARARGS,
      "fullwidth(text, table, protected) -> (text, count): the ASCII marks ,:;!?() that their "
@@ -315,6 +439,12 @@ static PyMethodDef methods[] = {
      "list), made full-width."},
     {"present", present, METH_VARARGS,
      "present(text, table) -> int: the class bits (table: one byte per code point) found in text, or-ed."},
+    {"view", view, METH_VARARGS,
+     "view(text, to, lowered, expansions) -> (view, replaced) or None. replaced: text with each "
+     "character c replaced by to[c] (uint32 per code point; 0xFFFFFFFF: by the string "
+     "expansions[c]), or None when it holds only characters that make it NFC. view: the characters "
+     "of replaced with a nonzero lowered[c] (uint32 per code point), as lowered[c]. None when "
+     "replaced would hold U+0130 or U+03A3, which lower by context."},
     {NULL, NULL, 0, NULL},
 };
 

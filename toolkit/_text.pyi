@@ -1,4 +1,9 @@
+from typing import Any
+
 # text: the article; table: bytes, one class byte per code point; protected: flat sorted [start, end)
 # bounds of the URLs and e-mail addresses.
 def fullwidth(text: str, table: bytes, protected: list[int], /) -> tuple[str, int]: ...
 def present(text: str, table: bytes, /) -> int: ...
+# to, lowered: uint32 per code point (to: 0xFFFFFFFF where expansions holds the string).
+# Returns (view, replaced), replaced None where its characters alone make it NFC; None for İ, Σ.
+def view(text: str, to: Any, lowered: Any, expansions: dict[int, str], /) -> tuple[str, str | None] | None: ...

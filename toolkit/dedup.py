@@ -46,6 +46,11 @@ try:  # the C kernel, built by the install where a compiler is at hand
     from . import _minhash
 except ImportError:
     _minhash = None
+_text: ModuleType | None
+try:  # the text kernels (toolkit/_text.c): the matching view in one pass
+    from . import _text
+except ImportError:
+    _text = None
 
 # datasketch is imported only where it alone has the answer: importing its package imports its
 # LSH module and with it scipy, a cost every process of a run would pay.
@@ -110,6 +115,13 @@ def matching_view(folded: str) -> str:
     >>> matching_view("車企，OTA 2.0！")
     '車企ota20'
     """
+    if _text is not None:
+        # The view of the text with each character replaced by its own NFKC: when that text is
+        # NFC already, it is the NFKC of the whole (see nfkc), and this is the answer. The kernel
+        # leaves out that text when its characters alone show it.
+        found = _text.view(folded, *_view_tables())
+        if found is not None and (found[1] is None or unicodedata.is_normalized("NFC", found[1])):
+            return found[0]
     text = nfkc(folded)
     kept, lowered = _alnum()
     if "\u0130" in text or "\u03a3" in text:  # İ lowers to two characters, Σ to σ or ς by context
@@ -118,6 +130,19 @@ def matching_view(folded: str) -> str:
     # Lower case and the filter in one lookup: no lowered copy of the text to encode again.
     codes = lowered.take(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
     return codes.compress(codes.astype(bool)).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@cache
+def _view_tables() -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """The C kernel's tables: each code point's NFKC alone where it is one character (else
+    0xFFFFFFFF, with the expansion in the dict), and the view's lower case of each (0: dropped)."""
+    compat, single, mapped = _compat()
+    to = np.arange(0x110000, dtype=np.uint32)
+    to[compat] = single[compat]
+    several = {c: out for c, out in mapped.items() if len(out) != 1}
+    to[list(several)] = 0xFFFFFFFF
+    to.setflags(write=False)
+    return to, _alnum()[1], several
 
 
 @cache
