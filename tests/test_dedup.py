@@ -312,6 +312,35 @@ def test_the_window_kernel_refuses_arrays_that_do_not_fit() -> None:
         dedup._minhash.windows(codes, 5, 3, out.tobytes())  # read-only
 
 
+@pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=40), min_size=1, max_size=6),
+       st.integers(1, 8))
+def test_batch_shingles_in_c_equal_numpys(texts: list[list[int]], n: int) -> None:
+    n = min(n, *map(len, texts))
+    codes = np.array([c for t in texts for c in t], dtype=np.uint32)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    got = dedup._batch_shingles(codes, lengths, n)
+    with mock.patch.object(dedup, "_minhash", None):
+        expected = dedup._batch_shingles(codes, lengths, n)
+    assert got.dtype == np.uint32 and np.array_equal(got, expected)
+    assert got.size == sum(len(t) - n + 1 for t in texts)
+    last = sum(c * dedup._POLY ** (n - 1 - k) for k, c in enumerate(texts[-1][-n:])) % 2**64
+    with np.errstate(over="ignore"):
+        assert int(got[-1]) == int(dedup._fmix(np.array([last], dtype=np.uint64), 64)[0] >> np.uint64(32))
+
+
+@pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")
+def test_the_shingle_kernel_refuses_arrays_that_do_not_fit() -> None:
+    assert dedup._minhash is not None
+    codes, lengths = np.arange(10, dtype=np.uint32), np.array([4, 6], dtype=np.int64)
+    dedup._minhash.shingles(codes, lengths, 3, 7, np.empty(6, dtype=np.uint32))  # fits
+    for n, sizes, out in ((3, [4, 5], 5), (3, [4, 7], 7), (3, [11, -1], 6), (5, [4, 6], 2), (3, [4, 6], 5), (0, [4, 6], 12)):
+        with pytest.raises(ValueError):
+            dedup._minhash.shingles(codes, np.array(sizes, dtype=np.int64), n, 7, np.empty(out, dtype=np.uint32))
+    with pytest.raises(TypeError):
+        dedup._minhash.shingles(codes, lengths, 3, 7, np.empty(6, dtype=np.uint32).tobytes())  # read-only
+
+
 # Views with few distinct shingles among many (a repeated character or phrase), short ones and the
 # empty one, beside the seeds' articles.
 FEW_SHINGLES = ["哈" * 50, "哈哈哈哈哈嘿" * 10, "abcdefg", "甲乙丙丁戊己庚辛壬癸" * 3, "a" * 4, "", "abcdeabcdeabcde",

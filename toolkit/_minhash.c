@@ -147,6 +147,66 @@ done:
     return result;
 }
 
+static inline uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* shingles(codes, lengths, n, poly, out): for each of the consecutive texts of codes (lengths: int64,
+ * each at least n), the high 32 bits of fmix64 of each of its windows' hashes (as windows() computes
+ * them): the dedup shingles, with no window crossing from one text into the next. */
+static PyObject *shingles(PyObject *self, PyObject *args)
+{
+    Py_buffer codes, lengths, out;
+    Py_ssize_t n;
+    unsigned long long poly;
+    if (!PyArg_ParseTuple(args, "y*y*nKw*", &codes, &lengths, &n, &poly, &out))
+        return NULL;
+    PyObject *result = NULL;
+    const int64_t *len = lengths.buf;
+    const Py_ssize_t ntexts = lengths.len / 8;
+    if (!check(codes.len % 4 == 0 && lengths.len % 8 == 0 && n >= 1, "shingles: codes uint32, lengths int64, n >= 1")
+        || !valid_counts(len, ntexts, codes.len / 4, "shingles"))
+        goto done;
+    int64_t windows = 0;
+    for (Py_ssize_t s = 0; s < ntexts; s++) {
+        if (!check(len[s] >= n, "shingles: every text holds at least n code points"))
+            goto done;
+        windows += len[s] - n + 1;
+    }
+    if (!check(out.len == 4 * windows, "shingles: out must hold one uint32 a window"))
+        goto done;
+    Py_BEGIN_ALLOW_THREADS
+    const uint32_t *c = codes.buf;
+    uint32_t *o = out.buf;
+    uint64_t top = 1;  /* poly**(n - 1): the weight of a window's first code point */
+    for (Py_ssize_t k = 1; k < n; k++)
+        top *= poly;
+    for (Py_ssize_t s = 0; s < ntexts; s++) {
+        uint64_t x = 0;
+        for (Py_ssize_t k = 0; k < n; k++)
+            x = x * poly + c[k];
+        *o++ = (uint32_t)(fmix64(x) >> 32);
+        for (int64_t i = 1; i <= len[s] - n; i++) {
+            x = (x - c[i - 1] * top) * poly + c[i + n - 1];
+            *o++ = (uint32_t)(fmix64(x) >> 32);
+        }
+        c += len[s];
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&codes);
+    PyBuffer_Release(&lengths);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 /* out[s] = whether set s of the consecutive sets of hashes (counts: int64 set sizes) holds at least
  * k distinct values. The values seen go in a list searched one by one, and the search stops at k:
  * a real text has k distinct shingles among its first k. */
@@ -204,6 +264,10 @@ static PyMethodDef methods[] = {
     {"windows", windows, METH_VARARGS,
      "windows(codes, n, poly, out): the polynomial hash modulo 2**64 of every window of n uint32 code "
      "points, into out (uint64, len(codes) - n + 1)."},
+    {"shingles", shingles, METH_VARARGS,
+     "shingles(codes, lengths, n, poly, out): for each of the consecutive texts of uint32 code points "
+     "(lengths: int64, each at least n), the high 32 bits of fmix64 of the hash of each window of n, "
+     "into out (uint32, sum(lengths) - len(lengths) * (n - 1))."},
     {NULL, NULL, 0, NULL},
 };
 

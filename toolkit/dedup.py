@@ -495,20 +495,14 @@ def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
     if not batch:
         return out
     lengths = np.array([len(views[i]) for i in batch], dtype=np.int64)
-    ends = np.cumsum(lengths)
     codes = np.frombuffer("".join(views[i] for i in batch).encode("utf-32-le"), dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        windows = window_hashes(codes, n)
-        # Drop the windows that cross from one view into the next: the last n - 1 of each view.
-        cross = (ends[:-1, None] - np.arange(1, n)).ravel()
-        windows = np.delete(windows, cross) if cross.size else windows
-        hashes = _fmix(windows, 64) >> np.uint64(32)
+    hashes = _batch_shingles(codes, lengths, n)
     bands, rows = lsh_params(config)
     perms = permutations(config.num_perm, config.seed)
     if _minhash is not None and config.min_shingles <= _FEW:
         # A minimum is the same over the shingles with their repeats, so nothing is sorted: the
         # kernel only tells which views have min_shingles distinct ones, and stops there.
-        shingles, sizes = hashes.astype(np.uint32), lengths - n + 1
+        shingles, sizes = hashes, lengths - n + 1
         chosen = np.empty(len(batch), dtype=bool)
         _minhash.enough(shingles, sizes, config.min_shingles, chosen)
         if not chosen.any():
@@ -516,7 +510,7 @@ def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
         values = _minhash_many(shingles[np.repeat(chosen, sizes)], sizes[chosen], perms, bands * rows)
     else:
         owner = np.repeat(np.arange(len(batch), dtype=np.uint64), lengths - n + 1)
-        keyed = np.sort((owner << np.uint64(32)) | hashes)
+        keyed = np.sort((owner << np.uint64(32)) | hashes.astype(np.uint64))
         first = np.empty(keyed.size, dtype=bool)
         first[0] = True
         np.not_equal(keyed[1:], keyed[:-1], out=first[1:])
@@ -534,6 +528,21 @@ def prepare_many(views: Sequence[str], config: DedupConfig) -> list[Prepared]:
         i = batch[k]
         out[i] = Prepared(keys[i], banded[row], encoded[i])
     return out
+
+
+def _batch_shingles(codes: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
+    """The 32-bit shingle hashes of consecutive views (``lengths``, each at least ``n``), in order:
+    the high half of fmix64 of each window's hash, no window crossing into the next view."""
+    if _minhash is not None:  # in one pass of the kernel
+        out = np.empty(int(lengths.sum()) - len(lengths) * (n - 1), dtype=np.uint32)
+        _minhash.shingles(codes, lengths, n, _POLY, out)
+        return out
+    with np.errstate(over="ignore"):
+        windows = window_hashes(codes, n)
+        # Drop the windows that cross from one view into the next: the last n - 1 of each view.
+        cross = (np.cumsum(lengths)[:-1, None] - np.arange(1, n)).ravel()
+        windows = np.delete(windows, cross) if cross.size else windows
+        return (_fmix(windows, 64) >> np.uint64(32)).astype(np.uint32)
 
 
 @dataclass
