@@ -300,26 +300,6 @@ def test_window_hashes_in_c_equal_numpys(codes: list[int], n: int) -> None:
     assert int(got[0]) == sum(c * dedup._POLY ** (n - 1 - k) for k, c in enumerate(codes[:n])) % 2**64
 
 
-@given(st.lists(st.integers(0, 3) | st.integers(0, 2**32 - 1), min_size=1, max_size=400), st.integers(1, 20))
-def test_distinct_windows_counts_the_distinct_window_hashes(codes: list[int], n: int) -> None:
-    # Few distinct code points (0 among them: a window hashing to 0): repeats and probing in the set.
-    array = np.array(codes, dtype=np.uint32)
-    n = min(n, array.size)
-    expected = len(set(dedup._window_hashes_numpy(array, n).tolist()))
-    assert dedup.distinct_windows(array, n) == expected
-    with mock.patch.object(dedup, "_minhash", None):
-        assert dedup.distinct_windows(array, n) == expected
-
-
-@pytest.mark.parametrize("codes", [np.arange(3000), np.tile(np.arange(150), 20), np.arange(17) * 2**20,
-                                   np.zeros(500), np.concatenate((np.arange(1000), np.arange(1000)))])
-def test_distinct_windows_of_article_sized_texts(codes: np.ndarray) -> None:
-    # Many distinct windows (the set grows past its first size), few, and a text pasted twice.
-    codes = codes.astype(np.uint32)
-    for n in (1, 5, 13):
-        assert dedup.distinct_windows(codes, n) == len(set(dedup._window_hashes_numpy(codes, n).tolist()))
-
-
 @pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")
 def test_the_window_kernel_refuses_arrays_that_do_not_fit() -> None:
     assert dedup._minhash is not None
@@ -330,10 +310,6 @@ def test_the_window_kernel_refuses_arrays_that_do_not_fit() -> None:
             dedup._minhash.windows(codes, n, 3, where)
     with pytest.raises(TypeError):
         dedup._minhash.windows(codes, 5, 3, out.tobytes())  # read-only
-    assert dedup._minhash.distinct_windows(codes, 10, 3) == 1
-    for n in (0, 11):
-        with pytest.raises(ValueError):
-            dedup._minhash.distinct_windows(codes, n, 3)
 
 
 @pytest.mark.skipif(dedup._minhash is None, reason="the C kernel is not built")

@@ -207,61 +207,6 @@ done:
     return result;
 }
 
-/* distinct_windows(codes, n, poly) -> int: how many distinct values windows() gives for codes, counted
- * in an open-addressing set (a sort of them costs several times more). */
-static PyObject *distinct_windows(PyObject *self, PyObject *args)
-{
-    Py_buffer codes;
-    Py_ssize_t n;
-    unsigned long long poly;
-    if (!PyArg_ParseTuple(args, "y*nK", &codes, &n, &poly))
-        return NULL;
-    PyObject *result = NULL;
-    uint64_t *slots = NULL;
-    uint8_t *used = NULL;
-    const Py_ssize_t size = codes.len / 4, count = size - n + 1;
-    if (!check(codes.len % 4 == 0 && n >= 1 && count >= 1, "distinct_windows: codes are uint32, 1 <= n <= len(codes)"))
-        goto done;
-    size_t cap = 16;
-    while (cap < 2 * (size_t)count)
-        cap *= 2;
-    slots = PyMem_Malloc(cap * sizeof(uint64_t));
-    used = PyMem_Calloc(cap, 1);
-    if (!slots || !used) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    Py_ssize_t distinct = 0;
-    Py_BEGIN_ALLOW_THREADS
-    const uint32_t *c = codes.buf;
-    const size_t mask = cap - 1;
-    uint64_t top = 1, x = 0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        x = x * poly + c[k];
-        if (k > 0)
-            top *= poly;
-    }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        if (i > 0)
-            x = (x - c[i - 1] * top) * poly + c[i + n - 1];
-        size_t j = fmix64(x) & mask;  /* the raw hash's low bits follow the last code point only */
-        while (used[j] && slots[j] != x)
-            j = (j + 1) & mask;
-        if (!used[j]) {
-            used[j] = 1;
-            slots[j] = x;
-            distinct++;
-        }
-    }
-    Py_END_ALLOW_THREADS
-    result = PyLong_FromSsize_t(distinct);
-done:
-    PyMem_Free(slots);
-    PyMem_Free(used);
-    PyBuffer_Release(&codes);
-    return result;
-}
-
 /* out[s] = whether set s of the consecutive sets of hashes (counts: int64 set sizes) holds at least
  * k distinct values. The values seen go in a list searched one by one, and the search stops at k:
  * a real text has k distinct shingles among its first k. */
@@ -323,8 +268,6 @@ static PyMethodDef methods[] = {
      "shingles(codes, lengths, n, poly, out): for each of the consecutive texts of uint32 code points "
      "(lengths: int64, each at least n), the high 32 bits of fmix64 of the hash of each window of n, "
      "into out (uint32, sum(lengths) - len(lengths) * (n - 1))."},
-    {"distinct_windows", distinct_windows, METH_VARARGS,
-     "distinct_windows(codes, n, poly) -> int: how many distinct values windows(codes, n, poly) gives."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -192,15 +192,6 @@ def window_hashes(codes: np.ndarray, n: int) -> np.ndarray:
     return _window_hashes_numpy(codes, n)
 
 
-def distinct_windows(codes: np.ndarray, n: int) -> int:
-    """How many distinct values ``window_hashes(codes, n)`` holds (``n`` at most ``len(codes)``)."""
-    if _minhash is not None and 1 <= n <= len(codes):  # a hash set in C, no sort
-        return _minhash.distinct_windows(np.ascontiguousarray(codes, dtype=np.uint32), n, _POLY)
-    h = window_hashes(codes, n)
-    h.sort()
-    return 1 + int(np.count_nonzero(h[1:] != h[:-1]))
-
-
 def _window_hashes_numpy(codes: np.ndarray, n: int) -> np.ndarray:
     """:func:`window_hashes` in numpy. With prefix sums of codes[j] * POLY**-j, a window is a
     difference of two prefixes times POLY**(i + n - 1): a few passes over the text instead of n."""

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .config import QualityConfig
-from .dedup import distinct_windows
+from .dedup import window_hashes
 from .normalize import protected_spans
 from .tables import CJK_RANGES
 
@@ -80,7 +80,10 @@ def _repeated_share(codes: np.ndarray, n: int) -> float:
     total = len(codes) - n + 1
     if total <= 0:
         return 0.0
-    return round((total - distinct_windows(codes, n)) / total, 4)
+    h = window_hashes(codes, n)
+    h.sort()
+    distinct = 1 + int(np.count_nonzero(h[1:] != h[:-1]))
+    return round((total - distinct) / total, 4)
 
 
 _SPACE, _CJK, _PUNCT, _DIGIT = 1, 2, 4, 8
