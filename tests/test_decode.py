@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
+from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -556,3 +558,39 @@ def test_lenient_utf8_counts_the_replacements_decoding_inserts(data: bytes) -> N
     text, bad = toolkit.decode._lenient(data, "utf-8")
     assert text == data.decode("utf-8", errors="replace")
     assert bad == text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+
+
+_HISTOGRAM_TABLE = np.random.default_rng(7).integers(0, 256, 0x110000, dtype=np.uint8)
+
+
+@given(st.text(st.characters() | st.sampled_from("中文\U00020000\ud800\udfff\n"), max_size=200))
+def test_histogram_counts_each_table_value(text: str) -> None:
+    # Every code point, astral ones and lone surrogates included, in C and in numpy.
+    expected = np.bincount([_HISTOGRAM_TABLE[ord(c)] for c in text], minlength=256)
+    assert np.array_equal(toolkit.decode.histogram(_HISTOGRAM_TABLE, text), expected)
+    with mock.patch.object(toolkit.decode, "_text", None):
+        assert np.array_equal(toolkit.decode.histogram(_HISTOGRAM_TABLE, text), expected)
+
+
+def test_histogram_of_a_text_longer_than_a_lookup_chunk() -> None:
+    text = "中文" * (toolkit.decode._CHUNK // 2 + 3)
+    expected = np.bincount(_HISTOGRAM_TABLE[[ord("中"), ord("文")]], weights=[len(text) // 2] * 2, minlength=256)
+    with mock.patch.object(toolkit.decode, "_text", None):
+        assert np.array_equal(toolkit.decode.histogram(_HISTOGRAM_TABLE, text), expected)
+    assert np.array_equal(toolkit.decode.histogram(_HISTOGRAM_TABLE, text), expected)
+
+
+@pytest.mark.skipif(toolkit.decode._text is None, reason="the C kernel is not built")
+def test_the_histogram_kernel_refuses_buffers_that_do_not_fit() -> None:
+    kernel = toolkit.decode._text
+    assert kernel is not None
+    out = np.full(256, 99, dtype=np.int64)
+    kernel.histogram("中中文", _HISTOGRAM_TABLE, out)  # counts from zero, whatever out held
+    assert np.array_equal(out, np.bincount(_HISTOGRAM_TABLE[[ord("中"), ord("中"), ord("文")]], minlength=256))
+    longer = np.concatenate((_HISTOGRAM_TABLE, [0])).astype(np.uint8)
+    for table, counts in ((_HISTOGRAM_TABLE[:-1], out), (longer, out), (_HISTOGRAM_TABLE, out[:255]),
+                          (_HISTOGRAM_TABLE, np.empty(257, dtype=np.int64)), (_HISTOGRAM_TABLE, out.astype(np.int32))):
+        with pytest.raises(ValueError, match="one byte per code point"):
+            kernel.histogram("中", table, counts)
+    with pytest.raises(TypeError):
+        kernel.histogram("中", _HISTOGRAM_TABLE, out.tobytes())  # read-only

@@ -12,13 +12,12 @@ from hypothesis import strategies as st
 
 import toolkit.mojibake
 from toolkit.config import Config
-from toolkit.decode import chinese_score, common_chars
+from toolkit.decode import chinese_score, common_chars, lookup
 from toolkit.mojibake import (
     _LATIN1_LETTER,
     _NOT_UTF8,
     _SINGLE_BYTE,
     _char_table,
-    _codes,
     _from_gbk,
     _gbk_tokens,
     _latin_runs,
@@ -295,7 +294,7 @@ _MIXED = st.lists(st.sampled_from(_DAMAGED_CLAUSES) | st.text(st.sampled_from("�
 @given(_MIXED)
 def test_gbk_tokens_keep_every_repairable_token_and_nothing_the_scan_skips(text: str) -> None:
     common = common_chars()
-    tried = set(_gbk_tokens(_char_table()[_codes(text)], []))
+    tried = set(_gbk_tokens(lookup(_char_table(), text), []))
     tokens = {(m.start(), m.end()): m.group() for m in _TOKEN.finditer(text)}
     assert tried <= tokens.keys()
     for span, token in tokens.items():
@@ -306,12 +305,12 @@ def test_gbk_tokens_keep_every_repairable_token_and_nothing_the_scan_skips(text:
             assert span in tried
     # a repaired run takes its token out
     for span in tried:
-        assert span not in set(_gbk_tokens(_char_table()[_codes(text)], [(span[0], span[0] + 1)]))
+        assert span not in set(_gbk_tokens(lookup(_char_table(), text), [(span[0], span[0] + 1)]))
 
 
 @given(st.text(st.sampled_from("ab1!~ \t\n" + "\x80\x81\x9f\xa0·éÿ" + "“”—…€" + "中，\u3000")))
 def test_latin_runs_are_the_pattern_matches(text: str) -> None:
-    kinds = _char_table()[_codes(text)]
+    kinds = lookup(_char_table(), text)
     letters = [i for i, ch in enumerate(text) if "\xa0" <= ch <= "\xff"]
     assert np.flatnonzero(kinds & _LATIN1_LETTER).tolist() == letters
     assert _latin_runs(text, letters) == [m.span() for m in _LATIN_RUN.finditer(text)]

@@ -308,6 +308,33 @@ done:
     return result;
 }
 
+/* histogram(text, table, out): out[v] (int64, 256 of them) = how many characters of text have the
+ * value v in table (one byte per code point). */
+static PyObject *histogram(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_buffer table, out;
+    if (!PyArg_ParseTuple(args, "Uy*w*", &text, &table, &out))
+        return NULL;
+    PyObject *result = NULL;
+    if (table.len != 0x110000 || out.len != 256 * 8) {
+        PyErr_SetString(PyExc_ValueError, "histogram: one byte per code point, and 256 int64 counts");
+        goto done;
+    }
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const uint8_t *values = table.buf;
+    int64_t *counts = out.buf;
+    memset(counts, 0, 256 * sizeof(int64_t));
+    for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(text); i < n; i++)
+        counts[values[PyUnicode_READ(kind, data, i)]]++;
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&table);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 /* A buffer of code points, grown as needed (an expansion can make the text longer). */
 typedef struct {
     Py_UCS4 *buf;
@@ -439,6 +466,9 @@ static PyMethodDef methods[] = {
      "list), made full-width."},
     {"present", present, METH_VARARGS,
      "present(text, table) -> int: the class bits (table: one byte per code point) found in text, or-ed."},
+    {"histogram", histogram, METH_VARARGS,
+     "histogram(text, table, out): out[v] (256 int64) = how many characters of text have the value v "
+     "in table (one byte per code point)."},
     {"view", view, METH_VARARGS,
      "view(text, to, lowered, expansions) -> (view, replaced) or None. replaced: text with each "
      "character c replaced by to[c] (uint32 per code point; 0xFFFFFFFF: by the string "

@@ -33,12 +33,19 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import NamedTuple
 
 import chardet
 import numpy as np
 
 from .tables import CJK_RANGES, CJK_RE
+
+_text: ModuleType | None
+try:  # the text kernels (toolkit/_text.c), built where a compiler is
+    from . import _text
+except ImportError:
+    _text = None
 
 __all__ = [
     "CJK_FLAG", "COMMON_FLAG", "UTF8_PLAIN", "Decoded", "Rejected", "Undecided", "best_chinese", "chinese_reading",
@@ -256,6 +263,19 @@ def _flags(text: str) -> np.ndarray:
 
 
 _CHUNK = 1 << 20  # characters looked up at a time: a lookup takes 13 bytes a character at once
+
+
+def histogram(table: np.ndarray, text: str) -> np.ndarray:
+    """How many characters of ``text`` have each value of ``table`` (uint8 over all code points):
+    256 int64 counts. One pass of the text kernel where it is built."""
+    out = np.empty(256, dtype=np.int64)
+    if _text is not None:
+        _text.histogram(text, table, out)
+        return out
+    out[:] = 0
+    for start in range(0, len(text), _CHUNK):  # bounded temporaries for a big file
+        out += np.bincount(lookup(table, text[start:start + _CHUNK]), minlength=256)
+    return out
 
 
 def lookup(table: np.ndarray, text: str) -> np.ndarray:

@@ -29,7 +29,16 @@ from typing import Any
 
 import numpy as np
 
-from .decode import CJK_FLAG, COMMON_FLAG, best_chinese, chinese_score, count_matches, flag_table, lookup
+from .decode import (
+    CJK_FLAG,
+    COMMON_FLAG,
+    best_chinese,
+    chinese_score,
+    count_matches,
+    flag_table,
+    histogram,
+    lookup,
+)
 from .tables import CJK_RE
 
 __all__ = ["Repair", "repair", "signals"]
@@ -55,10 +64,6 @@ _MIN_LATIN1_SHARE = 0.5  # GB/Big5 bytes read as Latin-1 are almost all A0-FF le
 _MARKERS = {"kunjinkao": re.compile("锟斤拷"), "tang": re.compile("烫{3,}"), "tun": re.compile("屯{3,}")}
 _MARKER_TEXT = {"kunjinkao": "锟斤拷", "tang": "烫烫烫", "tun": "屯屯屯"}  # in every match: a quick test first
 _RARE_BURST = 3  # consecutive uncommon CJK characters that count as a burst
-
-
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _latin_runs(text: str, letters: Iterable[int]) -> list[tuple[int, int]]:
@@ -336,10 +341,10 @@ def _signal_table() -> np.ndarray:
     return table
 
 
-def _counts(bits: np.ndarray) -> tuple[int, int, int, int]:
-    """How many of ``bits`` (`_signal_table` values) have each bit: CJK, rare, Latin-1, marker."""
+def _counts(text: str) -> tuple[int, int, int, int]:
+    """How many characters of ``text`` have each bit of `_signal_table`: CJK, rare, Latin-1, marker."""
     # One count of each of the 16 bit combinations; each bit's count is a sum over them.
-    cjk, rare, latin1, marked = (int(x) for x in np.bincount(bits, minlength=16) @ _BIT_OF)
+    cjk, rare, latin1, marked = (int(x) for x in histogram(_signal_table(), text)[:16] @ _BIT_OF)
     return cjk, rare, latin1, marked
 
 
@@ -365,8 +370,7 @@ def signals(text: str) -> dict[str, Any]:
     False
     """
     chars = len(text)
-    bits = _signal_table().take(_codes(text))
-    cjk, rare, latin1, marked = _counts(bits)
+    cjk, rare, latin1, marked = _counts(text)
     out: dict[str, Any] = {
         "mojibake_fffd_ratio": round(text.count("\ufffd") / chars, 4) if chars else 0.0,
         **{f"mojibake_{name}": count_matches(pattern, text) if marked and _MARKER_TEXT[name] in text else 0
@@ -374,7 +378,8 @@ def signals(text: str) -> dict[str, Any]:
         "mojibake_latin1_density": round(latin1 / (latin1 + cjk), 4) if latin1 + cjk else 0.0,
         "mojibake_rare_cjk": round(rare / cjk, 4) if cjk else 0.0,
         # Fewer rare ideographs than a burst holds (most articles): no need to find where they are.
-        "mojibake_rare_bursts": _bursts(np.flatnonzero((bits & _S_RARE) != 0)) if rare >= _RARE_BURST else 0,
+        "mojibake_rare_bursts": _bursts(np.flatnonzero((lookup(_signal_table(), text) & _S_RARE) != 0))
+        if rare >= _RARE_BURST else 0,
     }
     out["mojibake_suspect"] = bool(
         out["mojibake_fffd_ratio"] or out["mojibake_kunjinkao"] or out["mojibake_tang"] or out["mojibake_tun"]

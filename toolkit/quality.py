@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .config import QualityConfig
+from .decode import histogram
 from .dedup import window_hashes
 from .normalize import protected_spans
 from .tables import CJK_RANGES
@@ -125,8 +126,7 @@ def signals(text: str, **extra: Any) -> dict[str, Any]:
         data, has_surrogates = text.encode("utf-32-le", "surrogatepass"), True
     codes = np.frombuffer(data, dtype=np.uint32)
     # One pass counts every flag combination; each class is a sum over combinations.
-    combos = np.bincount(_class_table()[codes.astype(np.intp)], minlength=len(_HAS))
-    space, cjk, punct, digits = (int(x) for x in combos @ _HAS)
+    space, cjk, punct, digits = (int(x) for x in histogram(_class_table(), text)[:len(_HAS)] @ _HAS)
     n = (len(text) - space) or 1
     out: dict[str, Any] = {
         "chars": len(text),
