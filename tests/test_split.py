@@ -601,14 +601,18 @@ def test_split_command_rejects_a_bad_pattern(tmp_path: Path) -> None:
 
 @given(st.text(st.sampled_from("甲 \t\u3000\xa0\ufeff\u200b\r\n"), max_size=40) | st.lists(PIECES, max_size=20).map("".join))
 def test_line_table_is_each_lines_stripped_span(text: str) -> None:
-    starts, ends = _line_table(text)
     expected, pos = [], 0
     for raw in text.split("\n"):
         s = raw.strip(" \t\u3000\xa0\r\ufeff\u200b")
         lead = pos + (raw.find(s[0]) if s else 0)
         expected.append((lead, lead + len(s)))
         pos += len(raw) + 1
+    starts, ends = _line_table(text)
     assert list(zip(starts, ends, strict=True)) == expected
+    for piece in (1, 2, 7):  # a big text is read a piece at a time, each cut at a line end
+        with mock.patch("toolkit.split._LINE_PIECE", piece):
+            starts, ends = _line_table(text)
+        assert list(zip(starts, ends, strict=True)) == expected
 
 
 @given(st.text(st.sampled_from("ab\n\r中")))
