@@ -557,11 +557,12 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
     def is_section(s: str) -> bool:
         return section_re is not None and bool(section_re.match(s))
 
-    def is_title_like(i: int) -> bool:
+    def is_title_like(i: int, plain: bool = False) -> bool:
+        """``plain``: line i is known to be one no marker can take."""
         s = line(i)
         if title_re is None or len(s) > config.max_title_chars or not title_re.match(s):
             return False
-        if s.startswith("#") or match.any(s):
+        if s.startswith("#") or (not plain and match.any(s)):
             return False
         j = next_nonblank(i)
         if j is None:
@@ -598,8 +599,10 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
         if ends[i] == at:
             continue
         s = line(i)
-        if quiet is not None and cur is not None and not cur.closed and s[0] != "#" and s[-1] not in end_last \
-                and (len(s) > max_title or title_re is None or not title_re.match(s)) and not quiet.match(s):
+        # No marker, heading or tag can take the line, and no end credit can end it.
+        plain = quiet is not None and s[0] != "#" and s[-1] not in end_last and not quiet.match(s)
+        if plain and cur is not None and not cur.closed \
+                and (len(s) > max_title or title_re is None or not title_re.match(s)):
             cur.lines.append(i)  # nothing else to update: a tag line or a credit would have closed it
             continue
         tags_before = active_tags
@@ -616,7 +619,7 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
             continue
         last_was_tag = False
         joinable, attach = attach, None
-        h = heading(s)
+        h = None if plain else heading(s)
         if h:
             restart, restart_tags = _line_start(text, at), tags_before
             if cur is not None:
@@ -624,8 +627,8 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
             cur = open_draft()
             set_title(cur, i, at + h.start("title"), at + h.end("title"), "md_heading")
             continue
-        tails = match.tails(s)
-        credit = match.end_line(s, tails)
+        tails = [] if plain else match.tails(s)
+        credit = None if plain else match.end_line(s, tails)
         if (cur is None or cur.closed) and not (credit and joinable is not None):
             restart, restart_tags = _line_start(text, at), tags_before
         # A credit line belongs to the open article, or to the one that just ended
@@ -645,15 +648,15 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
             target.closed = True
             cur = attach = target
             continue
-        head = match.start_line(s)
-        opening = None if head else match.start(s)
+        head = None if plain else match.start_line(s)
+        opening = None if head or plain else match.start(s)
         if cur is not None and not cur.closed and (
-                head or opening or (is_title_like(i) and opens_next(i))) and has_body(cur):
+                head or opening or (is_title_like(i, plain) and opens_next(i))) and has_body(cur):
             cur.closed = True  # a dateline, byline or titled dateline after body text opens a new article
             restart, restart_tags = _line_start(text, at), tags_before
         if cur is None or cur.closed:
             cur = open_draft()
-            if not head and not opening and is_title_like(i):
+            if not head and not opening and is_title_like(i, plain):
                 set_title(cur, i, at, at + len(s), "title_line")
                 continue
         if head:
