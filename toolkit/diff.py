@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate, groupby, pairwise
 from operator import eq
 from typing import NamedTuple, TypeVar
@@ -246,6 +247,10 @@ def _intern(*seqs: Iterable[Hashable]) -> list[list[int]]:
     return [[ids.setdefault(x, len(ids)) for x in seq] for seq in seqs]
 
 
+# Piece(text, tag) without the named tuple's Python-level __new__: a page makes thousands.
+_piece = partial(tuple.__new__, Piece)
+
+
 def _pieces(runs: Iterable[tuple[str, str]]) -> tuple[Piece, ...]:
     """Pieces of the non-empty (tag, text) runs, neighbours with the same tag joined."""
     out: list[Piece] = []
@@ -255,10 +260,10 @@ def _pieces(runs: Iterable[tuple[str, str]]) -> tuple[Piece, ...]:
             text += run_text
         elif run_text:
             if text:
-                out.append(Piece(text, tag))
+                out.append(_piece((text, tag)))
             tag, text = run_tag, run_text
     if text:
-        out.append(Piece(text, tag))
+        out.append(_piece((text, tag)))
     return tuple(out)
 
 
@@ -464,14 +469,14 @@ def _document(title: str, body: Iterable[str]) -> str:
 
 
 def _script_text(pieces: Iterable[Piece]) -> str:
-    return "".join(p.text for p in pieces if p.tag == "script")
+    return "".join([p.text for p in pieces if p.tag == "script"])
 
 
 def _cell(pieces: Sequence[Piece], other: Sequence[Piece], left: bool) -> str:
     """HTML for one side of a row; script marks name both variants (kept / duplicate)."""
     counterpart, pos, out = None, 0, []
     # One search of the whole side instead of one a piece: most sides need no escaping at all.
-    escape = _escape if _HTML_SPECIAL.search("".join(p.text for p in pieces)) else str
+    escape = _escape if _HTML_SPECIAL.search("".join([p.text for p in pieces])) else str
     for p in pieces:
         raw, tag = p.text, p.tag
         text = escape(raw)
