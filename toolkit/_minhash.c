@@ -1,6 +1,6 @@
 /* The MinHash kernel of toolkit.dedup in C: the same values as the numpy path, computed in one
  * pass over the shingles instead of three numpy passes over a (permutations x shingles) block;
- * and the window hashes the shingles come from, rolled in one pass.
+ * and the window hashes the shingles come from, rolled in one pass (with fmix64, the shingles).
  * Optional: when it is not built, toolkit.dedup uses numpy.
  */
 #define PY_SSIZE_T_CLEAN

@@ -1,7 +1,10 @@
-/* The punctuation kernel of toolkit.normalize in C: fullwidth_punct finds the marks in one pass
- * over an article and decides each by its neighbours, where the Python path runs a regex scan per
- * mark and a loop over the parentheses. Optional: when it is not built, the Python path gives the
- * same result.
+/* Text kernels in C, each one pass over an article where the Python path makes several:
+ * - fullwidth: toolkit.normalize.fullwidth_punct's marks, found in one pass and each decided by its
+ *   neighbours, where the Python path runs a regex scan per mark and a loop over the parentheses;
+ * - present: which of normalize's run-once fixers have characters to act on;
+ * - histogram: how many characters have each value of a table (toolkit.decode.histogram);
+ * - view: toolkit.dedup.matching_view's NFKC, lower case and filter.
+ * Optional: when it is not built, the Python paths give the same results.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
