@@ -414,6 +414,12 @@ class _Matcher:
         # Where no end marker matches, the alternation of them all fails too: one call per
         # candidate start rules it out for every marker (a paragraph ends in several sentences).
         self.end_gate = _gate([m.pattern for m in self.ends]) if all(m.lead for m in self.ends) else None
+        # One call of this gate tells that no marker or heading can take a line; with a last
+        # character no end credit ends with (and no "#"), the line is plain text.
+        heading = table.structure("md_heading")
+        self.quiet = None if self.end_last is None else _gate(
+            [m.pattern for m in (*self.starts, *self.start_lines, *self.end_lines)]
+            + ([heading] if heading is not None else []))
 
     def _source(self, marker: Marker, m: re.Match[str]) -> tuple[bool, str | None]:
         if "source" not in marker.pattern.groupindex:
@@ -523,11 +529,7 @@ def _segments(text: str, config: SplitConfig, table: MarkerTable | None,
     title_re = table.structure("title_line")
     starts, ends = _line_table(text)
     count = len(starts)
-    # One call of this gate tells that no marker, heading or tag can take a line: inside an open
-    # article, such a line that cannot be a title or end in a credit is one more body line.
-    quiet = None if match.end_last is None else _gate(
-        [m.pattern for m in (*match.starts, *match.start_lines, *match.end_lines)]
-        + ([heading_re] if heading_re is not None else []))
+    quiet = match.quiet  # inside an open article, a plain line that cannot be a title is body text
     end_last, max_title = match.end_last or "", config.max_title_chars  # read only with that gate
 
     def line(i: int) -> str:
