@@ -14,9 +14,12 @@ near-duplicates (edited, truncated or converted to the other script). Then it pr
   MinHash), and of the baseline's stages (chardet → regex split → OpenCC →
   datasketch ``update_batch`` → ``MinHashLSH``);
 - end to end, each in a fresh process: ``toolkit clean --jobs N`` and the baseline:
-  seconds, MB/s, articles/s, peak RSS (the sum over the process and its workers),
-  the speed-up over the baseline, and the cost per MB at each size (linear scaling
-  keeps it flat);
+  seconds, MB/s, articles/s, CPU seconds and peak RSS (each summed over the process and
+  its workers), the speed-up over the baseline, and the cost per MB at each size (linear
+  scaling keeps it flat); ``clean`` writes into a fresh output directory each time;
+- with ``--repeat K``, K runs of ``clean`` on each size, by turns in alternating order so a
+  drift of the host's speed falls on every size alike; the targets then take each size's
+  median time (and its highest peak RSS);
 - whether ``--jobs 1`` and ``--jobs N`` wrote byte-identical output (``--check-jobs``);
 - with ``--one-file``, the same figures for a corpus of each size written as a single file
   (one script and encoding), which ``clean`` cuts into batches of articles for the workers;
@@ -37,6 +40,8 @@ import json
 import os
 import random
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -202,11 +207,16 @@ def write_corpus(root: Path, size: int, seed: int = 1, file_chars: int = 600_000
 # ---------------------------------------------------------------- measuring
 
 
-class PeakRSS:
-    """Peak resident memory of a process tree, sampled from /proc."""
+class Meter:
+    """Peak resident memory and CPU time of a process tree, sampled from /proc.
+
+    CPU time is each process's own, last seen: the workers of a fork server are not the
+    command's children, so the command's ``RUSAGE_CHILDREN`` would miss them.
+    """
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._ticks: dict[tuple[int, str], int] = {}  # (pid, start time) -> user + system ticks
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -231,10 +241,26 @@ class PeakRSS:
             pass
         return 0
 
+    def _cpu(self, pid: int) -> None:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rpartition(")")[2].split()
+        except OSError:
+            return
+        self._ticks[pid, fields[19]] = int(fields[11]) + int(fields[12])
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(self._rss(p) for p in self._tree(self.pid)))
+            tree = self._tree(self.pid)
+            self.peak = max(self.peak, sum(self._rss(p) for p in tree))
+            for p in tree:
+                self._cpu(p)
             time.sleep(0.05)
+
+    @property
+    def cpu(self) -> float:
+        """Seconds of user and system time, up to the last sample."""
+        return sum(self._ticks.values()) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> int:
         self._stop.set()
@@ -242,17 +268,34 @@ class PeakRSS:
         return self.peak
 
 
-def run_measured(cmd: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS of the process tree, and stderr of a command."""
+@dataclass
+class Measured:
+    """One run of a command: wall seconds, CPU seconds and peak RSS of its process tree, its stderr."""
+
+    secs: float
+    cpu: float  # user + system, summed over the process tree
+    peak: int
+    err: str
+
+
+def run_measured(cmd: list[str]) -> Measured:
+    """Run ``cmd`` and measure it."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    meter = PeakRSS(proc.pid)
+    meter = Meter(proc.pid)
     _, err = proc.communicate()
     seconds = time.perf_counter() - start
     peak = meter.stop()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return seconds, peak, err
+    return Measured(seconds, meter.cpu, peak, err)
+
+
+def clean_measured(root: Path, out: Path, jobs: int) -> Measured:
+    """``toolkit clean`` into a fresh ``out``: a run never pays for deleting the last run's output."""
+    shutil.rmtree(out, ignore_errors=True)
+    return run_measured([sys.executable, "-m", "toolkit", "clean", str(root), "--out", str(out), "-q",
+                         "--jobs", str(jobs)])
 
 
 def _files(root: Path) -> list[Path]:
@@ -372,11 +415,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=None, help="keep corpora and outputs here (default: a temp dir)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline end-to-end runs")
     parser.add_argument("--check-jobs", action="store_true", help="also run --jobs 1 and compare the outputs")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="run toolkit clean K times on each size, by turns; the targets take the medians")
     parser.add_argument("--one-file", action="store_true", help="also a corpus of each size as one single file")
     parser.add_argument("--one-file-as", default="", metavar="FORMS",
                         help=f"with --one-file, the single file in each of these forms, comma-separated: "
                              f"{', '.join(FORMS)} (default: script and encoding drawn as for the corpus)")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat: at least 1")
     sizes = [float(s) for s in args.sizes.split(",")]
     forms: list[str | None] = [*args.one_file_as.split(",")] if args.one_file_as else [None]
     if unknown := [form for form in forms if form is not None and form not in FORMS]:
@@ -384,7 +431,6 @@ def main(argv: list[str] | None = None) -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-clean-"))
     py = sys.executable
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, jobs={args.jobs}, work dir {work}")
-    per_mb: list[tuple[float, float]] = []
     runs: list[Run] = []
     for size_mb in sizes:
         root = work / f"corpus-{size_mb:g}mb-s{args.seed}"
@@ -418,34 +464,50 @@ def main(argv: list[str] | None = None) -> None:
                     if name != "articles":
                         print(f"  {name:<20} {sample / MB / max(secs, 1e-9):7.1f} MB/s")
         out = work / f"out-{size_mb:g}mb-j{args.jobs}"
-        secs, peak, _ = run_measured([py, "-m", "toolkit", "clean", str(root), "--out", str(out), "-q",
-                                      "--jobs", str(args.jobs)])
+        m = clean_measured(root, out, args.jobs)
         articles = json.loads((out / "report.json").read_text(encoding="utf-8"))["totals"]["articles_found"]
-        run = Run(size_mb, size, secs, peak, articles)
-        per_mb.append((size_mb, secs / (size / MB)))
-        print(f"toolkit clean --jobs {args.jobs}: {secs:7.1f} s  {run.rate:6.2f} MB/s  {articles / secs:7,.0f} articles/s  "
-              f"peak RSS {peak / 2**20:,.0f} MiB  {secs / (size / MB) * 1000:.0f} ms/MB")
+        run = Run(size_mb, size, articles, [m])
+        print(f"toolkit clean --jobs {args.jobs}: {_figures(m, size, articles)}")
         if not args.no_baseline:
-            bsecs, bpeak, err = run_measured([py, "-m", "tests.benchmarks.bench_clean", "--baseline-only", str(root)])
-            barticles = ast.literal_eval(err.strip().splitlines()[-1])["articles"]
-            run.baseline = bsecs
-            print(f"baseline (one process): {bsecs:7.1f} s  {size / MB / bsecs:6.2f} MB/s  "
-                  f"{barticles / bsecs:7,.0f} articles/s  peak RSS {bpeak / 2**20:,.0f} MiB   "
-                  f"toolkit speed-up x{bsecs / secs:.1f}")
+            b = run_measured([py, "-m", "tests.benchmarks.bench_clean", "--baseline-only", str(root)])
+            barticles = ast.literal_eval(b.err.strip().splitlines()[-1])["articles"]
+            run.baseline = b.secs
+            print(f"baseline (one process): {_figures(b, size, barticles)}   toolkit speed-up x{b.secs / m.secs:.1f}")
         if args.check_jobs:
             out1 = work / f"out-{size_mb:g}mb-j1"
-            secs1, peak1, _ = run_measured([py, "-m", "toolkit", "clean", str(root), "--out", str(out1), "-q",
-                                            "--jobs", "1"])
+            m1 = clean_measured(root, out1, 1)
             run.same = _same_tree(out, out1)
-            print(f"toolkit clean --jobs 1: {secs1:7.1f} s  {size / MB / secs1:6.2f} MB/s  peak RSS "
-                  f"{peak1 / 2**20:,.0f} MiB   output identical to --jobs {args.jobs}: {run.same}")
+            print(f"toolkit clean --jobs 1: {_figures(m1, size, articles)}   "
+                  f"output identical to --jobs {args.jobs}: {run.same}")
         runs.append(run)
         if args.one_file:
             for form in forms:
                 one_file(work, size_mb, args, form)
-    if len(per_mb) > 1:
-        print("\nlinear scaling, cost per MB: " + ", ".join(f"{s:g} MB: {c * 1000:.0f} ms" for s, c in per_mb))
+    # More runs of each size, by turns and in alternating order, so a drift of the host's speed
+    # falls on every size alike; the figures below are each size's median.
+    for turn in range(1, args.repeat):
+        for run in runs[::-1] if turn % 2 else runs:
+            root = work / f"corpus-{run.size_mb:g}mb-s{args.seed}"
+            m = clean_measured(root, work / f"out-{run.size_mb:g}mb-j{args.jobs}", args.jobs)
+            run.samples.append(m)
+            print(f"run {turn + 1} of {args.repeat}, {_fmt_mb(run.size)} MB, toolkit clean --jobs {args.jobs}: "
+                  f"{_figures(m, run.size, run.articles)}")
+    if args.repeat > 1:
+        print(f"\ntoolkit clean --jobs {args.jobs}, {args.repeat} runs of each size (median):")
+        for run in runs:
+            walls = ", ".join(f"{m.secs:.1f}" for m in run.samples)
+            print(f"  {_fmt_mb(run.size)} MB: {walls} s (median {run.secs:.1f} s, {run.rate:.2f} MB/s, "
+                  f"CPU {run.cpu:.1f} s, peak RSS {run.peak / 2**20:,.0f} MiB)")
+    if len(runs) > 1:
+        print("\nlinear scaling, cost per MB: " + ", ".join(
+            f"{r.size_mb:g} MB: {r.secs / (r.size / MB) * 1000:.0f} ms (CPU {r.cpu / (r.size / MB) * 1000:.0f} ms)"
+            for r in runs))
     print_targets(runs, args.jobs)
+
+
+def _figures(m: Measured, size: int, articles: int) -> str:
+    return (f"{m.secs:7.1f} s  {size / MB / m.secs:6.2f} MB/s  {articles / m.secs:7,.0f} articles/s  "
+            f"CPU {m.cpu:6.1f} s  peak RSS {m.peak / 2**20:,.0f} MiB  {m.secs / (size / MB) * 1000:.0f} ms/MB")
 
 
 def one_file(work: Path, size_mb: float, args: argparse.Namespace, form: str | None = None) -> None:
@@ -459,11 +521,10 @@ def one_file(work: Path, size_mb: float, args: argparse.Namespace, form: str | N
     outs = []
     for jobs in (args.jobs, 1) if args.check_jobs else (args.jobs,):
         out = work / f"out-{name}-j{jobs}"
-        secs, peak, _ = run_measured([sys.executable, "-m", "toolkit", "clean", str(root), "--out", str(out), "-q",
-                                      "--jobs", str(jobs)])
+        m = clean_measured(root, out, jobs)
         outs.append(out)
-        print(f"one file ({path.name}, {form or 'drawn'}, {_fmt_mb(size)} MB), --jobs {jobs}: {secs:7.1f} s  "
-              f"{size / MB / secs:6.2f} MB/s  peak RSS {peak / 2**20:,.0f} MiB")
+        print(f"one file ({path.name}, {form or 'drawn'}, {_fmt_mb(size)} MB), --jobs {jobs}: {m.secs:7.1f} s  "
+              f"{size / MB / m.secs:6.2f} MB/s  CPU {m.cpu:6.1f} s  peak RSS {m.peak / 2**20:,.0f} MiB")
     if len(outs) == 2:
         print(f"one file ({form or 'drawn'}): output identical for --jobs {args.jobs} and 1: {_same_tree(*outs)}")
 
@@ -474,11 +535,22 @@ class Run:
 
     size_mb: float
     size: int
-    secs: float
-    peak: int
     articles: int
+    samples: list[Measured]  # each run of toolkit clean --jobs N
     baseline: float | None = None  # seconds of the baseline on the same corpus
     same: bool | None = None  # --jobs 1 wrote identical output
+
+    @property
+    def secs(self) -> float:
+        return statistics.median(m.secs for m in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(m.cpu for m in self.samples)
+
+    @property
+    def peak(self) -> int:
+        return max(m.peak for m in self.samples)
 
     @property
     def rate(self) -> float:
@@ -505,12 +577,17 @@ def print_targets(runs: list[Run], jobs: int) -> None:
         # added MB, from one size to the next, stays the same.
         steps = [(b.secs - a.secs) / ((b.size - a.size) / MB) for a, b in pairwise(runs)]
         spread = max(steps) / min(steps) if min(steps) > 0 else float("inf")
-        figure = ", ".join(f"{a.size_mb:g}-{b.size_mb:g} MB: {c * 1000:.0f} ms"
-                           for (a, b), c in zip(pairwise(runs), steps, strict=True))
-        line("time linear in size (ms per added MB)", figure, spread <= 1.25 if len(steps) > 1 else None)
+        line("time linear in size (ms per added MB)", _steps(runs, steps), spread <= 1.25 if len(steps) > 1 else None)
+        cpu = [(b.cpu - a.cpu) / ((b.size - a.size) / MB) for a, b in pairwise(runs)]
+        line("  the same in CPU time (not a target)", _steps(runs, cpu), None)
     for r in runs:
         if r.same is not None:
             line(f"--jobs 1 and --jobs {jobs} identical ({r.size_mb:g} MB)", str(r.same), r.same)
+
+
+def _steps(runs: list[Run], costs: list[float]) -> str:
+    return ", ".join(f"{a.size_mb:g}-{b.size_mb:g} MB: {c * 1000:.0f} ms"
+                     for (a, b), c in zip(pairwise(runs), costs, strict=True))
 
 
 def _same_tree(a: Path, b: Path) -> bool:
