@@ -20,7 +20,7 @@ from toolkit.models import Script, Variant
 from toolkit.pipeline import Corpus, finalize, process_file
 from toolkit.split import find_segments
 
-from .conftest import SEEDS
+from .conftest import SEEDS, SIMP, TRAD
 
 runner = CliRunner()
 
@@ -595,3 +595,32 @@ def test_a_committed_dictionary_missing_gives_the_stock_converter(tmp_path: Path
     assert tables.flat_config("tw2sp") == flat / "tw2sp.json"
     assert script.converter("tw2sp").config.endswith("share/opencc/tw2sp.json")
     assert script.converter("tw2sp").convert("軟體資訊") == "软件信息"
+
+
+def _configs_run() -> list[str]:
+    """Every OpenCC configuration the toolkit runs: round trips, folds and whole-article conversions."""
+    labels: list[tuple[Script, Variant | None]] = [("hans", "cn"), ("hans", None), ("hant", "tw"), ("hant", "hk"),
+                                                   ("hant", None)]
+    chains = {c for mode in script.MODES for s, v in labels for c in script.conversion(mode, s, v)}
+    trips = {c for pair in script.ROUND_TRIPS.values() for c in pair}
+    return sorted(chains | trips | set(script.FOLDS.values()) | {"t2s"})
+
+
+@pytest.mark.parametrize("config", _configs_run())
+def test_a_nul_does_not_cut_a_conversion(config: str) -> None:
+    # OpenCC's chains of several steps drop the text after a NUL.
+    a, b = "軟體資訊在這裡。", "软件信息在这里。"
+    convert = script.converter(config).convert
+    assert convert(f"{a}\x00{b}\x00") == f"{convert(a)}\x00{convert(b)}\x00"
+
+
+@pytest.mark.parametrize("mode", ["tw", "hans"])
+def test_an_article_with_a_nul_is_converted_whole(mode: str) -> None:
+    # A few stray NULs in long text decode as text; converting the article must keep what follows one.
+    text = (TRAD if mode == "hans" else SIMP).read_text(encoding="utf-8")
+    at = text.index("。", len(text) // 3) + 1
+    config = Config(script=ScriptConfig(mode=mode))
+    _, plain = process_file(text.encode(), "x.txt", 0, config)
+    _, with_nul = process_file(f"{text[:at]}\x00{text[at:]}".encode(), "x.txt", 0, config)
+    assert [i.doc.text.replace("\x00", "") for i in with_nul] == [i.doc.text for i in plain]
+    assert any(s.fixer.startswith("script:") for i in with_nul for s in i.doc.steps)

@@ -13,7 +13,7 @@ elsewhere in the article or corpus; otherwise it is an advisory.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from types import MappingProxyType
@@ -54,8 +54,28 @@ FOLDS: dict[tuple[str, str | None], str] = {
 }
 
 
+class Converter:
+    """An OpenCC converter that keeps NUL characters.
+
+    OpenCC's chains of more than one step (``tw2s``, ``tw2sp``, ``s2tw``, ``s2twp``, ``hk2s``...)
+    drop text at a NUL. No dictionary key holds one, so converting the text between NULs is
+    the same conversion.
+    """
+
+    __slots__ = ("_convert", "config")
+
+    def __init__(self, cc: opencc.OpenCC) -> None:
+        self.config: str = cc.config
+        self._convert: Callable[[str], str] = cc.convert
+
+    def convert(self, text: str) -> str:
+        if "\x00" not in text:
+            return self._convert(text)
+        return "\x00".join([self._convert(part) for part in text.split("\x00")])
+
+
 @cache
-def converter(config: str) -> opencc.OpenCC:
+def converter(config: str) -> Converter:
     """An OpenCC converter, built once per process (loading dictionaries is slow).
 
     Built from :func:`toolkit.tables.flat_config` when the installed dictionaries are those
@@ -64,10 +84,10 @@ def converter(config: str) -> opencc.OpenCC:
     flat = flat_config(config)
     if flat is not None:
         try:
-            return opencc.OpenCC(str(flat))
+            return Converter(opencc.OpenCC(str(flat)))
         except (OSError, RuntimeError):  # a committed file missing or unreadable: the stock config converts the same
             pass
-    return opencc.OpenCC(config)
+    return Converter(opencc.OpenCC(config))
 
 
 # One bit per character class, looked up for a whole article at once: a numpy table
