@@ -9,6 +9,7 @@ spilled record into its final corpus or removed line.
 from __future__ import annotations
 
 import json
+import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
@@ -314,7 +315,8 @@ def _jsonl_records(block: str, decoded: Decoded, rel: str, first_index: int, con
         problem = None
         try:
             # A BOM opening a line: files that each began with one, concatenated.
-            obj = json.loads(line.removeprefix("\ufeff"), parse_constant=_reject_constant)
+            obj = json.loads(line.removeprefix("\ufeff"), parse_constant=_reject_constant,
+                             parse_float=_finite_float, object_pairs_hook=_unique_keys)
             if _SURROGATE_ESCAPE.search(line):
                 json.dumps(obj, ensure_ascii=False).encode("utf-8")  # lone surrogates cannot be written out
         except (ValueError, RecursionError) as err:
@@ -398,6 +400,26 @@ def _gist(text: str) -> str:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(literal: str) -> float:
+    # 1e400 parses to inf, which no JSON output can hold: the line is rejected whole, as Infinity is.
+    value = float(literal)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"{literal} is too large for a number")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys and drops the other's value without a word.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key!r} appears twice in one object")
+            seen.add(key)
+    return obj
 
 
 def process_article(doc: Document, raw: str, config: Config) -> Processed:
