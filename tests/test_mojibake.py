@@ -346,3 +346,10 @@ def test_written_cantonese_is_not_taken_for_mojibake() -> None:
     text = "香港的冇嘢做，佢哋喺度食嘢，嘅嘢都係咁。" * 3
     assert mojibake.signals(text)["mojibake_suspect"] is False
     assert mojibake.signals("锟斤拷" + text)["mojibake_suspect"] is True  # real damage still shows
+
+
+@pytest.mark.parametrize("text", ["版权所有\xa0©2024新华网，保留所有权利。", "误差约±\xa05%，数据来自统计局。",
+                                  "气温25°\xa0左右。"])
+def test_a_no_break_space_beside_a_symbol_is_not_mojibake(text: str) -> None:
+    # Two bytes that GBK reads as one rare character (A0 A9 牘, B1 A0 睜): web text, not GBK read as Latin-1.
+    assert toolkit.mojibake.repair(text) == (text, [])

@@ -138,6 +138,10 @@ def _from_single_bytes(run: str, prefer: tuple[str, ...] = ()) -> tuple[str, str
         return None
     if sum(0xA0 <= ord(ch) <= 0xFF for ch in high) / len(high) < _MIN_LATIN1_SHARE:
         return None
+    # One character from two bytes, one of them A0: GB2312 and Big5 never use that byte, but web
+    # text puts a no-break space beside ©, ± or ° (版权所有 ©2024, 约± 5%), which GBK reads as 牘, 睜.
+    if len(high) == 2 and "\xa0" in high:
+        return None
     best = best_chinese(data, prefer)
     if best is None:
         return None
