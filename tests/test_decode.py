@@ -270,6 +270,45 @@ def test_control_bytes_without_nul_are_binary() -> None:
     assert result.reason == "binary"
 
 
+@pytest.mark.parametrize("text, codec", [
+    ("今天天气很好，我们出去玩了。\x08\n", "utf-8"),  # 1 control byte in 44
+    ("今天北京天气很好\x00ABC尾巴\n", "gb18030"),
+    ("今天臺北天氣很好\x00ABC尾巴\n", "big5hkscs"),
+    ("今天北京天气很好，我们出去玩了。" + "\x00" * 50 + "完。\n", "utf-8"),
+])
+def test_a_short_chinese_file_with_a_stray_control_byte_is_text(text: str, codec: str) -> None:
+    # Over 2% of the bytes are control bytes, but a text encoding fits: the README's "binary" is not.
+    result = decoded(text.encode(codec))
+    assert (result.text, result.encoding, result.strict) == (text, codec, True)
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01\x02\x03" * 100, bytes(range(256)) * 4, b"\x01\x02" + "中文".encode()])
+def test_control_heavy_bytes_without_chinese_stay_binary(data: bytes) -> None:
+    result = decode_bytes(data)
+    assert isinstance(result, Rejected) and result.reason == "binary"
+
+
+@pytest.mark.parametrize("text", ["韩国首尔（서울）今天天气很好。\n", "首尔\ufeff서울특별시\ufe0f。\n"])
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_bomless_wide_text_with_hangul_is_text(text: str, codec: str) -> None:
+    assert (decoded(text.encode(codec)).text, decoded(text.encode(codec)).encoding) == (text, codec)
+
+
+def test_a_strict_reading_is_kept_when_nothing_reads_better() -> None:
+    # Rare symbols read poorly as Chinese in GB18030 and in Big5, and lines do no better with U+FFFD.
+    text = "公式 α²+β²=γ² 成立，∑∫√∞。\n"
+    result = decoded(text.encode("gb18030"))
+    assert (result.text, result.encoding, result.strict) == (text, "gb18030", True)
+
+
+def test_a_table_drawn_in_box_characters_is_read_with_its_article() -> None:
+    # GBK box drawing reads as Big5 ideographs too; it says nothing about GB against Big5.
+    text = ("据新华社报道，今年一季度全国经济运行总体平稳，主要指标如下表所示。\n┌──────┬──────┐\n│ 指标 │ 增长率 │\n"
+            "├──────┼──────┤\n│ 国内生产总值 │ 5.3% │\n└──────┴──────┘\n■ 以上数据来源于国家统计局。\n")
+    result = decoded(text.encode("gb18030"))
+    assert (result.text, result.encoding) == (text, "gb18030")
+
+
 def test_undecodable() -> None:
     data = b"\x81"
     result = decode_bytes(data)
@@ -288,6 +327,14 @@ def test_override_with_wrong_codec_counts_replacements() -> None:
     assert result.text == "\ufffd" * 4
     assert (result.method, result.strict, result.replacements) == ("override", False, 4)
     assert (result.detected, result.confidence) == (None, None)
+
+
+@pytest.mark.parametrize("data, codec", [(b"Hello +2AA- world", "utf-7"), (b"Hello \\ud800 world", "unicode_escape"),
+                                         (b"Hello \\udc00 world", "raw_unicode_escape")])
+def test_an_override_that_gives_a_lone_surrogate_counts_it_as_a_replacement(data: bytes, codec: str) -> None:
+    # No output can hold a lone surrogate: it is a character lost, like a bad byte.
+    result = decoded(data, encoding=codec)
+    assert (result.text, result.strict, result.replacements) == ("Hello \ufffd world", False, 1)
 
 
 def test_override_does_not_count_genuine_replacement_characters() -> None:
@@ -471,15 +518,20 @@ def test_a_big_legacy_file_is_decoded_as_read(codec: str) -> None:
     assert got is not None and got.text == text and got == decode_bytes(data)
 
 
-def test_legacy_read_as_it_comes_leaves_binary_to_the_whole_file_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever chardet answers, bytes decode_bytes rejects as binary are not decoded as read."""
+def test_legacy_read_as_it_comes_leaves_binary_looking_bytes_to_the_whole_file_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever chardet answers, bytes with many control bytes are not decoded as read: the whole
+    file decides whether they are binary or Chinese despite them."""
     monkeypatch.setattr(toolkit.decode, "_detect", lambda data: ("GB18030", 0.99))
     text = SIMPLIFIED[:400]
     data = text.encode("gb18030")
     # A control byte every 15 characters: about 3 % of the bytes, and valid GB18030.
     controls = b"\x01".join(text[k:k + 15].encode("gb18030") for k in range(0, len(text), 15))
-    assert decode_bytes(controls).reason == "binary"  # type: ignore[union-attr]
+    assert decoded(controls).text == "\x01".join(text[k:k + 15] for k in range(0, len(text), 15))
     assert _chinese_as_read(lambda: _chunked(controls, 7)) is None
+    binary = random.Random(0).randbytes(4096)
+    assert decode_bytes(binary).reason == "binary"  # type: ignore[union-attr]
+    assert _chinese_as_read(lambda: _chunked(binary, 7)) is None
     assert _chinese_as_read(lambda: _chunked(data, 7)) == decode_bytes(data)
 
 

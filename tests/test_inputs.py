@@ -100,6 +100,44 @@ def test_bad_jsonl_lines_are_removed_records_with_their_line_number(tmp_path: Pa
     assert report["removed_by_reason"] == {"empty": 1, "invalid_json": 4, "missing_text": 2}
 
 
+def test_jsonl_lines_that_json_would_read_with_a_loss_are_rejected_whole(tmp_path: Path) -> None:
+    # json keeps the last of two equal keys and reads 1e400 as inf, which no JSON output holds.
+    data = jsonl('{"text": "第一篇文章。", "text": "第二篇。"}', '{"text": "正文。", "meta": {"a": 1, "a": 2}}',
+                 '{"text": "正文。", "score": 1e400}', '{"text": "正文。", "score": -1e999}',
+                 {"text": ARTICLE, "score": 1e300, "n": 10**30})
+    (tmp_path / "lossy.jsonl").write_bytes(data)
+    clean(str(tmp_path / "lossy.jsonl"), "--out", str(tmp_path / "o"))
+    removed = {r["id"]: r for r in lines(tmp_path / "o" / "removed.jsonl")}
+    assert {k: (r["reason"], r["detail"]) for k, r in removed.items()} == {
+        "lossy:1": ("invalid_json", "line 1: not valid JSON (the key 'text' appears twice in one object)"),
+        "lossy:2": ("invalid_json", "line 2: not valid JSON (the key 'a' appears twice in one object)"),
+        "lossy:3": ("invalid_json", "line 3: not valid JSON (1e400 is too large for a number)"),
+        "lossy:4": ("invalid_json", "line 4: not valid JSON (-1e999 is too large for a number)"),
+    }
+    assert removed["lossy:1"]["text"] == '{"text": "第一篇文章。", "text": "第二篇。"}'  # both texts kept
+    [kept] = lines(tmp_path / "o" / "corpus.jsonl")
+    assert kept["meta"] == {"score": 1e300, "n": 10**30}
+    written = [line for name in ("corpus.jsonl", "removed.jsonl")
+               for line in (tmp_path / "o" / name).read_text(encoding="utf-8").splitlines()]
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} written")
+
+    for line in written:  # strict JSON: no Infinity or NaN written
+        json.loads(line, parse_constant=refuse)
+
+
+def test_an_encoding_override_giving_a_lone_surrogate_does_not_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_bytes(b"Hello +2AA- world\n")  # utf-7 for U+D800 alone
+    (tmp_path / "in" / "b.txt").write_bytes(ARTICLE.encode("utf-7"))
+    result = runner.invoke(app, ["clean", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--encoding", "utf-7"])
+    assert result.exit_code == 0, result.stderr
+    assert "a.txt" in result.stderr and "check the encoding" in result.stderr
+    records = lines(tmp_path / "o" / "corpus.jsonl") + lines(tmp_path / "o" / "removed.jsonl")
+    assert sorted(r["text"] for r in records) == ["Hello \ufffd world", ARTICLE.split("\n")[1].removesuffix(" (某報)")]
+
+
 def test_text_field_option_and_config(tmp_path: Path) -> None:
     (tmp_path / "c.jsonl").write_bytes(jsonl({"content": ARTICLE, "text": "not this"}))
     clean(str(tmp_path / "c.jsonl"), "--out", str(tmp_path / "o"), "--text-field", "content")

@@ -6,8 +6,9 @@ Decision order, first match wins:
 2. an explicit ``encoding`` -> that codec, strictly, else with ``errors="replace"``;
 3. a BOM (UTF-32 before UTF-16; UTF-8 -> ``utf-8-sig``, BOM removed);
 4. NUL or over 2 % control bytes -> UTF-16/32 without BOM if a strict decode reads as text
-   (a last unit cut short is one U+FFFD),
-   else ``Rejected("binary")`` (a few stray NULs in long text are kept as text);
+   (a last unit cut short is one U+FFFD), else on to step 5 if a strict UTF-8, GB18030 or Big5
+   reading is Chinese despite them, else ``Rejected("binary")`` (a few stray NULs in long text
+   are kept as text);
 5. strict UTF-8;
 5a. UTF-8 Chinese but for a few bad bytes -> line by line, UTF-8 with U+FFFD where no other
    reading of a line is Chinese (chardet would guess from the bad bytes alone);
@@ -20,7 +21,8 @@ Decision order, first match wins:
    -> method ``"mixed"`` when lines differ;
 8. the same per line with ``errors="replace"`` where nothing is strict, rejected as
    ``"undecodable"`` when over 5 % of the characters are U+FFFD or the result does not
-   read as Chinese.
+   read as Chinese, unless a strict GB18030 or Big5 reading of the whole file exists: that
+   one loses nothing.
 
 The module is pure: no I/O, no printing, no mutable module state.
 """
@@ -118,6 +120,7 @@ _MIN_CHINESE_SCORE = 0.5  # below this a GB/Big5 reading chardet did not name is
 _CONFIDENT = 0.5  # chardet confidence at which a non-Chinese answer wins outright
 _CLEARLY_CHINESE = 0.95  # Chinese news text scores 0.99 and more; below this, lines may read better
 _BETTER_BY_LINES = 0.05
+_FEW_CJK = 4  # ideographs that make bytes with many control bytes Chinese text (a few random bytes read as some)
 
 _GB_NAMES = frozenset(
     {
@@ -140,25 +143,34 @@ _GB_NAMES = frozenset(
 )
 _BIG5_NAMES = frozenset({"cp950", "ms950", "windows-950", "csbig5", "cn-big5", "x-x-big5"})
 
-# Punctuation shared by Simplified and Traditional text; it says nothing about GB vs Big5.
+# Punctuation shared by Simplified and Traditional text; it says nothing about GB vs Big5. So do the
+# box-drawing characters and shapes of tables and bullets in either script (┌─┐ │ ■).
 _NEUTRAL_RANGES = (
     (0xA0, 0xA0),
     (0xB7, 0xB7),
     (0x2010, 0x206F),
+    (0x2500, 0x25FF),
     (0x3000, 0x303F),
     (0xFE30, 0xFE4F),
     (0xFF00, 0xFF60),
     (0xFFE0, 0xFFEF),
 )
-# Other characters plausible in a Chinese corpus: Latin, Greek, Cyrillic, symbols, kana, bopomofo, emoji.
+# Other characters plausible in a Chinese corpus: Latin, Greek, Cyrillic, symbols, kana, bopomofo,
+# Hangul, emoji, spaces and zero-width marks, variation selectors and the BOM (U+FEFF mid-text).
 _TEXTLIKE_RANGES = (
     (0xA1, 0x24F),
     (0x370, 0x4FF),
+    (0x2000, 0x200F),
     (0x2100, 0x27BF),
     (0x3040, 0x312F),
+    (0x3130, 0x318F),
     (0x31A0, 0x31BF),
     (0x3200, 0x33FF),
+    (0xAC00, 0xD7AF),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
     (0x1F000, 0x1FAFF),
+    (0xE0100, 0xE01EF),
 )
 
 
@@ -518,22 +530,27 @@ def _undecodable(size: int, codec: str, replacements: int, chars: int) -> Reject
     )
 
 
+# A lone surrogate, which no UTF-8 output can hold.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _override(data: bytes, encoding: str) -> Decoded | Rejected:
     codec = codecs.lookup(encoding).name  # LookupError for an unknown name is the caller's to report
     try:
-        text = data.decode(encoding)
-        return Decoded(text, codec, None, None, "override", True, 0)
+        text, bad = data.decode(encoding), 0
     except UnicodeError:
-        pass
-    try:
-        text, bad = _lenient(data, encoding)
-    except LookupError:
-        raise
-    except Exception:  # a codec without "replace" support (e.g. idna) must not crash the run
-        return Rejected(
-            "undecodable", f"the requested codec {codec} cannot decode it ({len(data)} bytes)", len(data)
-        )
-    return Decoded(text, codec, None, None, "override", False, bad)
+        try:
+            text, bad = _lenient(data, encoding)
+        except LookupError:
+            raise
+        except Exception:  # a codec without "replace" support (e.g. idna) must not crash the run
+            return Rejected(
+                "undecodable", f"the requested codec {codec} cannot decode it ({len(data)} bytes)", len(data)
+            )
+    # utf-7, unicode_escape and the like decode "+2AA-" or "\\ud800" to a lone surrogate: each is a
+    # character lost like a bad byte, counted as a U+FFFD.
+    text, lone = _LONE_SURROGATE.subn("\ufffd", text)
+    return Decoded(text, codec, None, None, "override", not bad and not lone, bad + lone)
 
 
 def _from_lines(lines: _Lines, detected: str | None, confidence: float | None, bom: bool) -> Decoded:
@@ -588,7 +605,7 @@ strict=True, replacements=0, line_encodings=())
         wide = _wide(data)
         if wide is not None:
             return _from_wide(wide, *_detect(data))
-        if controls / size > _BINARY_CONTROL_SHARE:
+        if controls / size > _BINARY_CONTROL_SHARE and not _chinese_despite_controls(data):
             what = "contains NUL bytes" if has_nul else f"has {controls / size:.0%} control bytes"
             return Rejected("binary", f"{what} and no text encoding fits ({size} bytes)", size)
 
@@ -778,6 +795,19 @@ def _by_bom(data: bytes) -> Decoded | None:
     return None
 
 
+def _chinese_despite_controls(data: bytes) -> bool:
+    """Whether bytes with many control bytes are still Chinese text: a short article with a stray
+    backspace or NUL. Its strict UTF-8 reading holds Chinese (binary data is seldom valid UTF-8
+    beyond a few bytes, and then not as Chinese), or its strict GB18030 / Big5 reading is clearly
+    Chinese (binary bytes read that way give rare characters)."""
+    text = _strict(data, _UTF8)
+    if text is not None:
+        stats = _stats(text)
+        return stats.cjk >= _FEW_CJK and stats.common / stats.cjk >= _MIN_CHINESE_SCORE
+    best = best_chinese(data, ())
+    return best is not None and best[2] >= _CLEARLY_CHINESE and _stats(best[1]).cjk >= _FEW_CJK
+
+
 def _nearly_utf8(data: bytes) -> bool:
     """Whether ``data`` (not strict UTF-8) is UTF-8 Chinese text but for a few bad bytes: at least
     two characters decoded for each U+FFFD (a CESU-8 character gives six). A GB or Big5 file
@@ -832,4 +862,6 @@ def _by_detection(data: bytes) -> Decoded | Rejected:
         return Decoded(other[1], other[0], detected, confidence, "chardet", True, 0)
     if lines.replacements == 0:  # strict everywhere: nothing lost, even if it reads poorly
         return _from_lines(lines, detected, confidence, bom=False)
+    if best is not None:  # a strict whole reading loses nothing either (a formula of rare symbols)
+        return Decoded(best[1], best[0], detected, confidence, "chardet", True, 0)
     return _undecodable(len(data), lines.main_codec, lines.replacements, len(lines.text))
