@@ -156,19 +156,17 @@ _NEUTRAL_RANGES = (
     (0xFFE0, 0xFFEF),
 )
 # Other characters plausible in a Chinese corpus: Latin, Greek, Cyrillic, symbols, kana, bopomofo,
-# Hangul, emoji, spaces and zero-width marks, variation selectors and the BOM (U+FEFF mid-text).
+# Hangul, emoji, variation selectors. Not U+FEFF, U+FE0F or the zero-width marks: binary bytes FF FE,
+# 0F FE or 0B 20 read as those in UTF-16.
 _TEXTLIKE_RANGES = (
     (0xA1, 0x24F),
     (0x370, 0x4FF),
-    (0x2000, 0x200F),
     (0x2100, 0x27BF),
     (0x3040, 0x312F),
     (0x3130, 0x318F),
     (0x31A0, 0x31BF),
     (0x3200, 0x33FF),
     (0xAC00, 0xD7AF),
-    (0xFE00, 0xFE0F),
-    (0xFEFF, 0xFEFF),
     (0x1F000, 0x1FAFF),
     (0xE0100, 0xE01EF),
 )
